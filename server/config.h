@@ -1,0 +1,64 @@
+/*
+ * config.h - wharfd's settings and where they come from.
+ *
+ * Every setting has a default, and may be given, from weakest to strongest,
+ * in a TOML config file (--config FILE or WHARF_CONFIG), in the environment
+ * (WHARF_<NAME>, e.g. WHARF_LISTEN, WHARF_MAX_PARCEL_BYTES) and as a flag
+ * (--listen, --max-parcel-bytes).  In the config file the key is the flag's
+ * name with '_' for '-': `max_parcel_bytes = "8G"`.  The table of settings in
+ * config.c is the single list of them; `wharfd --help` prints it.
+ *
+ * Ownership: a wh_config owns its strings; wh_config_free releases them.
+ */
+#ifndef WH_CONFIG_H
+#define WH_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "schema/error.h"
+
+typedef struct wh_config {
+    char *listen;              /* HOST:PORT; port 0 picks a free one */
+    char *data;                /* the data directory */
+    char *config;              /* the config file read, or NULL */
+    char *verify;              /* "none" until signatures land */
+    char *keyring;             /* not used yet: refused when set */
+    char *aot_targets;         /* not used yet: refused when non-empty */
+    char *tls_cert, *tls_key;  /* PEM files; both or neither */
+    char *log_level;           /* error | warn | info | debug */
+
+    uint64_t max_invoice_bytes;
+    uint64_t max_parcel_bytes;
+    uint64_t max_parcels;      /* per invoice */
+    uint64_t max_header_bytes; /* the request line and headers, together */
+    uint64_t max_uploads;      /* parcel uploads in progress at once */
+    uint64_t max_connections;
+    uint64_t threads;          /* 0: one per core */
+    uint64_t idle_timeout;     /* seconds a connection may sit idle */
+    uint64_t cache_entries;    /* invoices kept ready to serve */
+} wh_config;
+
+enum wh_log_level { WH_LOG_ERROR, WH_LOG_WARN, WH_LOG_INFO, WH_LOG_DEBUG };
+
+/*
+ * Fills cfg from defaults, the config file, the environment and argv, in
+ * that order of strength.  WH_EINVAL with a message naming the setting and
+ * its source for anything malformed.  *show_help is set for --help.
+ */
+int wh_config_load(wh_config *cfg, int argc, char **argv, bool *show_help,
+                   wh_err *err);
+
+/* The usage text with every setting, its default and its env name. */
+void wh_config_usage(FILE *out);
+
+void wh_config_free(wh_config *cfg);
+
+/* The log level as an enum (cfg->log_level is validated by load). */
+enum wh_log_level wh_config_log_level(const wh_config *cfg);
+
+/* Parses "123", "64K", "8M", "8G", "1T" (powers of 1024). */
+int wh_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,504 @@
+/*
+ * http.c - libmicrohttpd glue: the daemon, the request life cycle described
+ * in server.h, routing by path, content negotiation and replies.
+ *
+ * The daemon runs libmicrohttpd's own epoll loop in a thread pool (one
+ * thread per core by default).  Handlers run on those threads and must not
+ * block for long: the slow parts of a request (disk writes of an upload)
+ * are bounded by the chunk size libmicrohttpd hands us.
+ *
+ * Limits enforced here rather than in handlers: header size (the connection
+ * memory pool: libmicrohttpd refuses larger headers itself), connection
+ * count, idle time (a client that never finishes its headers is dropped
+ * after idle-timeout seconds and costs nothing meanwhile), and how much body
+ * we discard after having replied.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema/toml.h"
+
+/* After replying early we read and drop at most this much more body before
+ * closing the connection, so a client gets its answer unless it is abusive. */
+#define DISCARD_MAX ((uint64_t)64 << 20)
+
+void wh_log(wh_server *srv, enum wh_log_level level, const char *fmt, ...)
+{
+    if (level > srv->log_level)
+        return;
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "wharfd: %s: %s\n", names[level], line);
+}
+
+unsigned wh_http_status(int code)
+{
+    switch (code) {
+    case WH_OK: return MHD_HTTP_OK;
+    case WH_EINVAL: return MHD_HTTP_BAD_REQUEST;
+    case WH_ENOTFOUND: return MHD_HTTP_NOT_FOUND;
+    case WH_EEXIST: return MHD_HTTP_CONFLICT;
+    case WH_ETOOBIG: return MHD_HTTP_CONTENT_TOO_LARGE;
+    case WH_EYANKED: return MHD_HTTP_FORBIDDEN;
+    case WH_EFORBIDDEN: return MHD_HTTP_FORBIDDEN;
+    case WH_EBUSY: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case WH_EUNPROC: return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+const char *wh_req_header(wh_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *wh_req_arg(wh_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void wh_reply_response(wh_req *req, unsigned status, struct MHD_Response *resp)
+{
+    if (req->resp) {
+        /* The first reply stands; a handler bug must not leak the second. */
+        MHD_destroy_response(resp);
+        return;
+    }
+    req->resp = resp;
+    req->status = status;
+}
+
+void wh_reply_shared(wh_req *req, unsigned status, struct MHD_Response *resp)
+{
+    if (req->resp)
+        return;
+    req->resp = resp;
+    req->status = status;
+    req->resp_shared = true;
+}
+
+/* A last resort when even building an error body fails. */
+static void reply_plain(wh_req *req, unsigned status, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+        wh_reply_response(req, status, r);
+    }
+}
+
+void wh_reply_doc(wh_req *req, unsigned status, json_t *doc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *type;
+    if (!doc) {
+        reply_plain(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return;
+    }
+    if (req->want_json) {
+        buf = json_dumps(doc, JSON_COMPACT);
+        len = buf ? strlen(buf) : 0;
+        type = "application/json";
+    } else {
+        wh_err e;
+        if (wh_toml_emit(doc, &buf, &len, &e) != 0) {
+            buf = NULL;
+            wh_log(req->srv, WH_LOG_ERROR, "cannot emit TOML: %s", e.msg);
+        }
+        type = "application/toml";
+    }
+    json_decref(doc);
+    if (!buf) {
+        reply_plain(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot encode the reply\n");
+        return;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(buf);
+        reply_plain(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    wh_reply_response(req, status, r);
+}
+
+void wh_reply_error(wh_req *req, unsigned status, const char *fmt, ...)
+{
+    char msg[WH_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (status >= 500)
+        wh_log(req->srv, WH_LOG_ERROR, "%s %s: %u %s", req->method, req->path, status, msg);
+    wh_reply_doc(req, status, json_pack("{s:s}", "error", msg));
+}
+
+void wh_reply_err(wh_req *req, const wh_err *err)
+{
+    unsigned status = wh_http_status(err->code);
+    wh_reply_error(req, status, "%s", err->msg[0] ? err->msg : wh_err_name(err->code));
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE && req->resp)
+        MHD_add_response_header(req->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
+/* The q-value a media range list gives `type`: exact match, then type/\*,
+ * then \*\/\*; -1 when none applies. */
+static double accept_q(const char *accept, const char *type)
+{
+    double best = -1;
+    int best_spec = -1;
+    const char *p = accept;
+    size_t slash = strchr(type, '/') - type;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *start = p;
+        while (*p && *p != ';' && *p != ',' && *p != ' ')
+            p++;
+        size_t len = (size_t)(p - start);
+        double q = 1.0;
+        while (*p && *p != ',') {
+            if (*p == ';') {
+                p++;
+                while (*p == ' ')
+                    p++;
+                if (p[0] == 'q' && p[1] == '=')
+                    q = strtod(p + 2, NULL);
+            } else {
+                p++;
+            }
+        }
+        int spec = -1;
+        if (len == strlen(type) && strncasecmp(start, type, len) == 0)
+            spec = 2;
+        else if (len == slash + 2 && strncasecmp(start, type, slash + 1) == 0 &&
+                 start[slash + 1] == '*')
+            spec = 1;
+        else if (len == 3 && strncmp(start, "*/*", 3) == 0)
+            spec = 0;
+        if (spec > best_spec) {
+            best_spec = spec;
+            best = q;
+        }
+    }
+    return best;
+}
+
+/* JSON when the client's Accept header prefers it over TOML; TOML otherwise. */
+static bool negotiate_json(const char *accept)
+{
+    if (!accept || !*accept)
+        return false;
+    double j = accept_q(accept, "application/json");
+    double t = accept_q(accept, "application/toml");
+    return j > 0 && j > t;
+}
+
+static bool content_is_json(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    return strncasecmp(ct, "application/json", 16) == 0 &&
+           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+/* Splits "NAME/VERSION" at the last '/' into the two buffers. */
+static bool split_id(const char *id, char *name, size_t ncap, char *version, size_t vcap)
+{
+    const char *slash = strrchr(id, '/');
+    if (!slash || slash == id || !slash[1])
+        return false;
+    size_t nl = (size_t)(slash - id), vl = strlen(slash + 1);
+    if (nl >= ncap || vl >= vcap)
+        return false;
+    memcpy(name, id, nl);
+    name[nl] = '\0';
+    memcpy(version, slash + 1, vl + 1);
+    return true;
+}
+
+static bool method_is(wh_req *req, const char *m)
+{
+    return strcmp(req->method, m) == 0;
+}
+
+static void reply_method_not_allowed(wh_req *req, const char *allow)
+{
+    wh_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
+                   req->method, req->path, allow);
+    if (req->resp)
+        MHD_add_response_header(req->resp, MHD_HTTP_HEADER_ALLOW, allow);
+}
+
+/* Ids longer than this cannot be valid (a 255-byte name, a 255-byte version). */
+#define ID_MAX 600
+
+static void route(wh_req *req)
+{
+    const char *p = req->path;
+    char name[ID_MAX], version[ID_MAX];
+    bool get = method_is(req, "GET") || method_is(req, "HEAD");
+
+    if (strcmp(p, "/healthz") == 0) {
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        return wh_route_health(req);
+    }
+    if (strcmp(p, "/v1/_i") == 0 || strcmp(p, "/v1/_i/") == 0) {
+        if (!method_is(req, "POST"))
+            return reply_method_not_allowed(req, "POST");
+        return wh_route_invoice_create(req);
+    }
+    if (strncmp(p, "/v1/_i/", 7) == 0) {
+        const char *id = p + 7;
+        const char *at = strchr(id, '@');
+        if (at) {
+            char idbuf[ID_MAX];
+            size_t il = (size_t)(at - id);
+            if (il >= sizeof idbuf)
+                return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "bindle id is too long");
+            memcpy(idbuf, id, il);
+            idbuf[il] = '\0';
+            if (!split_id(idbuf, name, sizeof name, version, sizeof version))
+                return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                      "expected /v1/_i/NAME/VERSION@SHA256, got %s", p);
+            if (!get && !method_is(req, "POST"))
+                return reply_method_not_allowed(req, "GET, HEAD, POST");
+            return wh_route_parcel(req, name, version, at + 1);
+        }
+        if (!split_id(id, name, sizeof name, version, sizeof version))
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "expected /v1/_i/NAME/VERSION, got %s", p);
+        if (!get && !method_is(req, "DELETE"))
+            return reply_method_not_allowed(req, "GET, HEAD, DELETE");
+        return wh_route_invoice(req, name, version);
+    }
+    if (strncmp(p, "/v1/_r/missing/", 15) == 0) {
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        if (!split_id(p + 15, name, sizeof name, version, sizeof version))
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "expected /v1/_r/missing/NAME/VERSION, got %s", p);
+        return wh_route_missing(req, name, version);
+    }
+    if (strcmp(p, "/v1/_q") == 0) {
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        return wh_route_query(req);
+    }
+    wh_reply_error(req, MHD_HTTP_NOT_FOUND, "no such endpoint: %s", p);
+}
+
+/* Appends body bytes in WH_BODY_BUFFER mode; 413 past the limit. */
+static void buffer_body(wh_req *req, const char *data, size_t len)
+{
+    if (req->body_len + len > req->body_limit) {
+        wh_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
+                       "the request body is over the %llu-byte limit (max-invoice-bytes)",
+                       (unsigned long long)req->body_limit);
+        return;
+    }
+    if (req->body_len + len + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 4096;
+        while (cap < req->body_len + len + 1)
+            cap *= 2;
+        char *nb = realloc(req->body, cap);
+        if (!nb) {
+            wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+            return;
+        }
+        req->body = nb;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+    req->body[req->body_len] = '\0';
+}
+
+static enum MHD_Result queue(wh_req *req)
+{
+    enum MHD_Result r = MHD_queue_response(req->conn, req->status, req->resp);
+    if (req->srv->log_level >= WH_LOG_INFO)
+        wh_log(req->srv, WH_LOG_INFO, "%s %s %u", req->method, req->path, req->status);
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    wh_server *srv = cls;
+    wh_req *req = *con_cls;
+
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        req->srv = srv;
+        req->conn = conn;
+        req->method = method;
+        req->path = url;
+        req->want_json = negotiate_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
+        req->body_json = content_is_json(wh_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
+        route(req);
+        if (!req->resp && req->body_mode == WH_BODY_NONE && !req->on_end)
+            wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
+        if (req->resp)
+            return queue(req);
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t len = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->resp || req->body_mode == WH_BODY_NONE) {
+            req->discarded += len;
+            return req->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
+        if (req->body_mode == WH_BODY_BUFFER)
+            buffer_body(req, upload_data, len);
+        else if (req->on_data(req, upload_data, len) != 0 && !req->resp)
+            wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "upload failed");
+        return MHD_YES;
+    }
+
+    if (!req->resp && req->on_end)
+        req->on_end(req);
+    if (!req->resp)
+        wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
+    return req->resp ? queue(req) : MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    wh_server *srv = cls;
+    wh_req *req = *con_cls;
+    if (!req)
+        return;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        wh_log(srv, WH_LOG_DEBUG, "%s %s ended early (code %d)", req->method, req->path, (int)toe);
+    if (req->on_cleanup)
+        req->on_cleanup(req);
+    if (req->resp && !req->resp_shared)
+        MHD_destroy_response(req->resp);
+    free(req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+/* Parses HOST:PORT or [V6]:PORT into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                        char *host, size_t host_cap, wh_err *err)
+{
+    char buf[256];
+    if (strlen(listen) >= sizeof buf)
+        return wh_err_set(err, WH_EINVAL, "listen address is too long");
+    strcpy(buf, listen);
+    char *h = buf, *port;
+    if (buf[0] == '[') {
+        char *close = strchr(buf, ']');
+        if (!close || close[1] != ':')
+            return wh_err_set(err, WH_EINVAL, "listen \"%s\": expected [IPV6]:PORT", listen);
+        *close = '\0';
+        h = buf + 1;
+        port = close + 2;
+    } else {
+        char *colon = strrchr(buf, ':');
+        if (!colon)
+            return wh_err_set(err, WH_EINVAL, "listen \"%s\": expected HOST:PORT", listen);
+        *colon = '\0';
+        port = colon + 1;
+    }
+    char *end;
+    long pn = strtol(port, &end, 10);
+    if (!*port || *end || pn < 0 || pn > 65535)
+        return wh_err_set(err, WH_EINVAL, "listen \"%s\": bad port", listen);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    int g = getaddrinfo(*h ? h : NULL, port, &hints, &ai);
+    if (g != 0)
+        return wh_err_set(err, WH_EINVAL, "listen \"%s\": %s", listen, gai_strerror(g));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    const void *addr = ss->ss_family == AF_INET6
+                           ? (const void *)&((struct sockaddr_in6 *)ss)->sin6_addr
+                           : (const void *)&((struct sockaddr_in *)ss)->sin_addr;
+    inet_ntop(ss->ss_family, addr, host, (socklen_t)host_cap);
+    return 0;
+}
+
+int wh_http_start(wh_server *srv, char *host, size_t host_cap, uint16_t *port, wh_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int rc = parse_listen(srv->cfg.listen, &ss, &sslen, host, host_cap, err);
+    if (rc)
+        return rc;
+    unsigned threads = (unsigned)srv->cfg.threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (srv->tls_cert_pem)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[] = {
+        {srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert_pem},
+        {srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.idle_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.max_header_bytes * 2,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (!srv->daemon)
+        return wh_err_set(err, WH_EIO, "cannot listen on %s (in use, or not an address here?)",
+                          srv->cfg.listen);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
+                                                           MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : 0;
+    return 0;
+}
+
+void wh_http_stop(wh_server *srv)
+{
+    if (srv->daemon) {
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+    }
+}

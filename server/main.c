@@ -1,0 +1,123 @@
+/*
+ * main.c - wharfd: read the settings, open the stores, serve until SIGTERM
+ * or SIGINT, then stop cleanly.
+ *
+ * Signals are blocked before any thread starts, so every libmicrohttpd
+ * thread inherits the mask and only the main thread, in sigwait, ever sees
+ * them.  Stopping the daemon ends every connection; uploads in flight are
+ * discarded by their cleanup (and their temporary files were anonymous to
+ * begin with), so nothing half-written survives a stop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static int read_file(const char *path, char **out, wh_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wh_err_set(err, WH_EINVAL, "cannot read %s: %s", path, strerror(errno));
+    size_t cap = 1 << 20, n;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    }
+    n = fread(buf, 1, cap, f);
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    if (more) {
+        free(buf);
+        return wh_err_set(err, WH_ETOOBIG, "%s is over 1 MiB", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+static int open_stores(wh_server *srv, wh_err *err)
+{
+    const char *data = srv->cfg.data;
+    if (mkdir(data, 0755) != 0 && errno != EEXIST)
+        return wh_err_set(err, WH_EIO, "cannot create data directory %s: %s", data,
+                          strerror(errno));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/parcels", data);
+    int rc = wh_store_open_fs(path, &srv->store, err);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/wharf.db", data);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int conns = (int)(srv->cfg.threads ? srv->cfg.threads : (uint64_t)(cores > 0 ? cores : 1)) + 2;
+    rc = wh_meta_open_sqlite(path, conns, &srv->meta, err);
+    if (rc)
+        return rc;
+    return wh_invoice_cache_new((size_t)srv->cfg.cache_entries, &srv->cache, err);
+}
+
+int main(int argc, char **argv)
+{
+    wh_server srv;
+    memset(&srv, 0, sizeof srv);
+    wh_err err;
+    wh_err_clear(&err);
+    bool help = false;
+    int status = 1;
+
+    if (wh_config_load(&srv.cfg, argc, argv, &help, &err) != 0) {
+        fprintf(stderr, "wharfd: %s\n", err.msg);
+        wh_config_free(&srv.cfg);
+        return 2;
+    }
+    if (help) {
+        wh_config_usage(stdout);
+        wh_config_free(&srv.cfg);
+        return 0;
+    }
+    srv.log_level = wh_config_log_level(&srv.cfg);
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (srv.cfg.tls_cert && (read_file(srv.cfg.tls_cert, &srv.tls_cert_pem, &err) != 0 ||
+                             read_file(srv.cfg.tls_key, &srv.tls_key_pem, &err) != 0))
+        goto done;
+    if (open_stores(&srv, &err) != 0)
+        goto done;
+
+    char host[128];
+    uint16_t port = 0;
+    if (wh_http_start(&srv, host, sizeof host, &port, &err) != 0)
+        goto done;
+    bool v6 = strchr(host, ':') != NULL;
+    fprintf(stderr, "wharfd: listening on %s://%s%s%s:%u\n", srv.tls_cert_pem ? "https" : "http",
+            v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port);
+    fflush(stderr);
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    wh_log(&srv, WH_LOG_WARN, "stopping on signal %d", sig);
+    status = 0;
+done:
+    if (status != 0)
+        fprintf(stderr, "wharfd: %s\n", err.msg);
+    wh_http_stop(&srv);
+    wh_invoice_cache_free(srv.cache);
+    wh_meta_close(srv.meta);
+    wh_store_close(srv.store);
+    free(srv.tls_cert_pem);
+    free(srv.tls_key_pem);
+    wh_config_free(&srv.cfg);
+    return status;
+}

@@ -1,0 +1,241 @@
+/*
+ * routes_invoice.c - the invoice routes of Bindle 1.0:
+ *
+ *   POST   /v1/_i                       create (201 complete, 202 parcels missing)
+ *   GET    /v1/_i/NAME/VERSION          the invoice (403 when yanked, unless ?yanked=true)
+ *   DELETE /v1/_i/NAME/VERSION          yank, with ?reason=
+ *   GET    /v1/_r/missing/NAME/VERSION  the labels not yet stored
+ *
+ * Creation parses and validates the posted document, then stores its
+ * canonical TOML and JSON forms, which are what every later GET serves.
+ * Signatures are kept exactly as posted; verifying them is the trust layer's
+ * job (--verify), which this server does not have yet, so it runs as
+ * --verify none.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/invoice_json.h"
+#include "schema/semver.h"
+#include "server.h"
+
+static bool arg_true(wh_req *req, const char *name)
+{
+    const char *v = wh_req_arg(req, name);
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+/* Checks NAME and VERSION from a URL; replies 400 and returns false if bad. */
+static bool check_id(wh_req *req, const char *name, const char *version)
+{
+    wh_err e;
+    wh_semver v;
+    if (wh_name_validate(name, &e) != 0 || wh_semver_parse(version, &v, &e) != 0) {
+        wh_reply_err(req, &e);
+        return false;
+    }
+    return true;
+}
+
+/* {"invoice": ..., "missing": [labels]} */
+static json_t *create_reply(const wh_invoice *inv, const bool *missing)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < inv->n_parcels; i++)
+        if (missing[i])
+            json_array_append_new(list, wh_label_to_json(&inv->parcels[i].label));
+    json_t *doc = json_object();
+    if (!doc || !list) {
+        json_decref(doc);
+        json_decref(list);
+        return NULL;
+    }
+    json_object_set_new(doc, "invoice", wh_invoice_to_json(inv));
+    json_object_set_new(doc, "missing", list);
+    return doc;
+}
+
+static void create_end(wh_req *req)
+{
+    wh_server *srv = req->srv;
+    wh_err e;
+    wh_err_clear(&e);
+    wh_invoice *inv = NULL;
+    char *toml = NULL, *json = NULL;
+    size_t toml_len = 0, json_len = 0;
+    bool *missing = NULL;
+
+    wh_invoice_limits lim = wh_invoice_default_limits;
+    lim.max_bytes = (size_t)srv->cfg.max_invoice_bytes;
+    lim.max_parcels = (size_t)srv->cfg.max_parcels;
+    const char *body = req->body ? req->body : "";
+    int rc = req->body_json ? wh_invoice_parse_json(body, req->body_len, &lim, &inv, &e)
+                            : wh_invoice_parse_toml(body, req->body_len, &lim, &inv, &e);
+    if (rc) {
+        wh_err_prefix(&e, "invalid invoice");
+        goto fail;
+    }
+    rc = wh_invoice_validate(inv, &e);
+    if (rc) {
+        wh_err_prefix(&e, "invalid invoice");
+        goto fail;
+    }
+    if (inv->yanked) {
+        rc = wh_err_set(&e, WH_EUNPROC,
+                        "invoice %s/%s is marked yanked; a bindle cannot be created yanked",
+                        inv->bindle.name, inv->bindle.version);
+        goto fail;
+    }
+    rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
+    if (!rc)
+        rc = wh_invoice_emit_json(inv, &json, &json_len, &e);
+    if (rc)
+        goto fail;
+    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, &e);
+    if (rc)
+        goto fail;
+    missing = calloc(inv->n_parcels ? inv->n_parcels : 1, sizeof *missing);
+    size_t n_missing = 0;
+    if (!missing) {
+        rc = wh_err_set(&e, WH_ENOMEM, "out of memory");
+        goto fail;
+    }
+    rc = wh_meta_missing(srv->meta, inv, missing, &n_missing, &e);
+    if (rc)
+        goto fail;
+    wh_log(srv, WH_LOG_INFO, "created %s/%s (%zu parcels, %zu missing)", inv->bindle.name,
+           inv->bindle.version, inv->n_parcels, n_missing);
+    wh_reply_doc(req, n_missing ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
+                 create_reply(inv, missing));
+    goto done;
+fail:
+    wh_reply_err(req, &e);
+done:
+    free(missing);
+    free(toml);
+    free(json);
+    wh_invoice_free(inv);
+}
+
+void wh_route_invoice_create(wh_req *req)
+{
+    const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t limit = req->srv->cfg.max_invoice_bytes;
+    if (cl && strtoull(cl, NULL, 10) > limit)
+        return wh_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
+                              "the invoice is %s bytes, over the %llu-byte limit "
+                              "(max-invoice-bytes)",
+                              cl, (unsigned long long)limit);
+    req->body_mode = WH_BODY_BUFFER;
+    req->body_limit = limit;
+    req->on_end = create_end;
+}
+
+static void release_cached(wh_req *req)
+{
+    wh_cached_invoice_release(req->ctx);
+    req->ctx = NULL;
+}
+
+/* Yanks: the stored document is re-emitted with yanked = true and the
+ * reason; repeating a yank changes nothing and still answers 200. */
+static void yank(wh_req *req, const char *name, const char *version)
+{
+    wh_server *srv = req->srv;
+    wh_err e;
+    wh_err_clear(&e);
+    wh_invoice_doc *doc = NULL;
+    wh_invoice *inv = NULL;
+    char *toml = NULL, *json = NULL;
+    size_t toml_len = 0, json_len = 0;
+    int rc = wh_meta_invoice_get(srv->meta, name, version, &doc, &e);
+    if (rc)
+        goto fail;
+    wh_invoice_limits lim = wh_invoice_default_limits;
+    lim.max_bytes = doc->json_len + 1;
+    lim.max_parcels = lim.max_groups = lim.max_signatures = SIZE_MAX;
+    rc = wh_invoice_parse_json(doc->json, doc->json_len, &lim, &inv, &e);
+    if (rc)
+        goto fail;
+    if (!doc->yanked) {
+        const char *reason = wh_req_arg(req, "reason");
+        if (reason && strlen(reason) > 4096) {
+            rc = wh_err_set(&e, WH_EINVAL, "the yank reason is over 4096 bytes");
+            goto fail;
+        }
+        inv->yanked = inv->has_yanked = true;
+        if (reason && *reason) {
+            inv->yanked_reason = wh_arena_strdup(&inv->arena, reason);
+            if (!inv->yanked_reason) {
+                rc = wh_err_set(&e, WH_ENOMEM, "out of memory");
+                goto fail;
+            }
+        }
+        rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
+        if (!rc)
+            rc = wh_invoice_emit_json(inv, &json, &json_len, &e);
+        if (!rc)
+            rc = wh_meta_invoice_yank(srv->meta, name, version, inv->yanked_reason, toml,
+                                      toml_len, json, json_len, &e);
+        if (rc < 0)
+            goto fail;
+        wh_invoice_cache_forget(srv->cache, name, version);
+        if (rc == 1)
+            wh_log(srv, WH_LOG_INFO, "yanked %s/%s", name, version);
+    }
+    wh_reply_doc(req, MHD_HTTP_OK, json_pack("{s:s}", "message", "yanked"));
+    goto done;
+fail:
+    wh_reply_err(req, &e);
+done:
+    free(toml);
+    free(json);
+    wh_invoice_free(inv);
+    wh_invoice_doc_free(doc);
+}
+
+void wh_route_invoice(wh_req *req, const char *name, const char *version)
+{
+    if (!check_id(req, name, version))
+        return;
+    if (strcmp(req->method, "DELETE") == 0)
+        return yank(req, name, version);
+    wh_err e;
+    wh_cached_invoice *ci = NULL;
+    if (wh_invoice_cache_get(req->srv->cache, req->srv->meta, name, version, &ci, &e) != 0)
+        return wh_reply_err(req, &e);
+    req->ctx = ci;
+    req->on_cleanup = release_cached;
+    if (ci->yanked && !arg_true(req, "yanked"))
+        return wh_reply_error(req, MHD_HTTP_FORBIDDEN,
+                              "bindle %s/%s is yanked; add ?yanked=true to fetch it anyway",
+                              name, version);
+    wh_reply_shared(req, MHD_HTTP_OK, req->want_json ? ci->resp_json : ci->resp_toml);
+}
+
+void wh_route_missing(wh_req *req, const char *name, const char *version)
+{
+    if (!check_id(req, name, version))
+        return;
+    wh_err e;
+    wh_cached_invoice *ci = NULL;
+    if (wh_invoice_cache_get(req->srv->cache, req->srv->meta, name, version, &ci, &e) != 0)
+        return wh_reply_err(req, &e);
+    const wh_invoice *inv = ci->inv;
+    bool *missing = calloc(inv->n_parcels ? inv->n_parcels : 1, sizeof *missing);
+    size_t n = 0;
+    if (!missing) {
+        wh_err_set(&e, WH_ENOMEM, "out of memory");
+        wh_reply_err(req, &e);
+    } else if (wh_meta_missing(req->srv->meta, inv, missing, &n, &e) != 0) {
+        wh_reply_err(req, &e);
+    } else {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < inv->n_parcels; i++)
+            if (missing[i])
+                json_array_append_new(list, wh_label_to_json(&inv->parcels[i].label));
+        wh_reply_doc(req, MHD_HTTP_OK, list ? json_pack("{s:o}", "missing", list) : NULL);
+    }
+    free(missing);
+    wh_cached_invoice_release(ci);
+}

@@ -1,0 +1,255 @@
+/*
+ * routes_parcel.c - parcel upload and download:
+ *
+ *   POST      /v1/_i/NAME/VERSION@SHA   upload a parcel that the invoice lists
+ *   GET, HEAD /v1/_i/NAME/VERSION@SHA   the bytes, with ETag and byte ranges
+ *
+ * Uploads stream straight into the parcel store (store.h), which hashes as
+ * bytes arrive and keeps nothing of a failed upload.  Everything that can be
+ * refused is refused before the first body byte is read: unknown invoice,
+ * yanked, parcel not listed, a Content-Length that contradicts the label,
+ * over the size limit, too many uploads at once.  A parcel that is already
+ * stored answers 200 at once, so a client that sent `Expect: 100-continue`
+ * never sends the bytes at all.
+ *
+ * Downloads hand the stored file's descriptor to libmicrohttpd, which sends
+ * it with sendfile(2): no copy through user space.  Parcels are immutable and
+ * named by their hash, so the hash is a strong ETag and responses may be
+ * cached forever.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+typedef struct upload_ctx {
+    wh_cached_invoice *ci;
+    const wh_label *label;
+    wh_upload *up;
+    bool counted;   /* holds a slot of max-uploads */
+} upload_ctx;
+
+static void upload_cleanup(wh_req *req)
+{
+    upload_ctx *u = req->ctx;
+    if (!u)
+        return;
+    wh_upload_abort(u->up);  /* no-op after commit, which frees and clears it */
+    if (u->counted)
+        atomic_fetch_sub(&req->srv->uploads, 1);
+    wh_cached_invoice_release(u->ci);
+    free(u);
+    req->ctx = NULL;
+}
+
+static int upload_data(wh_req *req, const char *data, size_t len)
+{
+    upload_ctx *u = req->ctx;
+    wh_err e;
+    if (wh_upload_write(u->up, data, len, &e) != 0) {
+        if (e.code == WH_ETOOBIG)
+            e.code = WH_EINVAL;  /* more bytes than the label says: a size mismatch */
+        wh_reply_err(req, &e);
+        wh_upload_abort(u->up);
+        u->up = NULL;
+    }
+    return 0;
+}
+
+static void upload_end(wh_req *req)
+{
+    upload_ctx *u = req->ctx;
+    wh_err e;
+    wh_upload *up = u->up;
+    u->up = NULL;
+    if (wh_upload_commit(up, &e) != 0)
+        return wh_reply_err(req, &e);
+    if (wh_meta_parcel_add(req->srv->meta, u->label->sha256, u->label->size, &e) != 0)
+        return wh_reply_err(req, &e);
+    wh_log(req->srv, WH_LOG_INFO, "stored parcel %s (%" PRIu64 " bytes)", u->label->sha256,
+           u->label->size);
+    wh_reply_doc(req, MHD_HTTP_OK, json_object());
+}
+
+static void upload_start(wh_req *req, upload_ctx *u)
+{
+    wh_server *srv = req->srv;
+    const wh_label *l = u->label;
+    wh_err e;
+    if (l->size > srv->cfg.max_parcel_bytes)
+        return wh_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE,
+                              "parcel %s is %" PRIu64 " bytes, over the %" PRIu64
+                              "-byte limit (max-parcel-bytes)",
+                              l->sha256, l->size, srv->cfg.max_parcel_bytes);
+    const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (n != l->size)
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "size mismatch: the label says parcel %s is %" PRIu64
+                                  " bytes, the request sends %llu",
+                                  l->sha256, l->size, n);
+    }
+    int has = wh_meta_parcel_has(srv->meta, l->sha256, &e);
+    if (has < 0)
+        return wh_reply_err(req, &e);
+    if (has)
+        return wh_reply_doc(req, MHD_HTTP_OK, json_object());
+    if (atomic_fetch_add(&srv->uploads, 1) >= srv->cfg.max_uploads) {
+        atomic_fetch_sub(&srv->uploads, 1);
+        wh_err_set(&e, WH_EBUSY, "too many parcel uploads in progress (max-uploads %" PRIu64
+                   "); retry shortly", srv->cfg.max_uploads);
+        return wh_reply_err(req, &e);
+    }
+    u->counted = true;
+    if (wh_store_upload_begin(srv->store, l->sha256, l->size, &u->up, &e) != 0)
+        return wh_reply_err(req, &e);
+    req->body_mode = WH_BODY_STREAM;
+    req->on_data = upload_data;
+    req->on_end = upload_end;
+}
+
+/* Parses a single "bytes=A-B", "bytes=A-" or "bytes=-N" range against size.
+ * Returns 1 with [*first, *last] set, 0 when the header should be ignored
+ * (absent, malformed or several ranges: the whole body is sent), or -1 when
+ * it is unsatisfiable (416). */
+static int parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
+{
+    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+        return 0;
+    const char *p = h + 6;
+    char *end;
+    if (*p == '-') {
+        if (p[1] < '0' || p[1] > '9')
+            return 0;
+        unsigned long long n = strtoull(p + 1, &end, 10);
+        if (*end)
+            return 0;
+        if (n == 0 || size == 0)
+            return -1;
+        *first = n >= size ? 0 : size - n;
+        *last = size - 1;
+        return 1;
+    }
+    if (*p < '0' || *p > '9')
+        return 0;
+    unsigned long long a = strtoull(p, &end, 10);
+    if (*end != '-')
+        return 0;
+    p = end + 1;
+    unsigned long long b = UINT64_MAX;
+    if (*p) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        b = strtoull(p, &end, 10);
+        if (*end || b < a)
+            return 0;
+    }
+    if (a >= size)
+        return -1;
+    *first = a;
+    *last = b >= size ? size - 1 : b;
+    return 1;
+}
+
+/* Does If-None-Match name this ETag (or "*")? */
+static bool etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return false;
+    if (strcmp(inm, "*") == 0)
+        return true;
+    return strstr(inm, etag) != NULL;
+}
+
+static void download(wh_req *req, const wh_label *l)
+{
+    wh_err e;
+    wh_blob blob;
+    if (wh_store_open_blob(req->srv->store, l->sha256, &blob, &e) != 0) {
+        if (e.code == WH_ENOTFOUND)
+            return wh_reply_error(req, MHD_HTTP_NOT_FOUND,
+                                  "parcel %s has not been uploaded yet", l->sha256);
+        return wh_reply_err(req, &e);
+    }
+    char etag[70];
+    snprintf(etag, sizeof etag, "\"%s\"", l->sha256);
+    uint64_t first = 0, last = blob.size ? blob.size - 1 : 0;
+    unsigned status = MHD_HTTP_OK;
+    struct MHD_Response *r = NULL;
+    char crange[96] = "";
+
+    if (etag_matches(wh_req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+        status = MHD_HTTP_NOT_MODIFIED;
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        wh_blob_close(&blob);
+    } else {
+        int rr = parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
+        if (rr < 0) {
+            wh_blob_close(&blob);
+            snprintf(crange, sizeof crange, "bytes */%" PRIu64, blob.size);
+            wh_reply_error(req, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+                           "range %s is outside parcel %s of %" PRIu64 " bytes",
+                           wh_req_header(req, MHD_HTTP_HEADER_RANGE), l->sha256, blob.size);
+            if (req->resp)
+                MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+            return;
+        }
+        if (rr > 0) {
+            status = MHD_HTTP_PARTIAL_CONTENT;
+            snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first,
+                     last, blob.size);
+        }
+        if (blob.size == 0) {
+            wh_blob_close(&blob);
+            r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        } else {
+            /* libmicrohttpd owns and closes the descriptor from here on. */
+            r = MHD_create_response_from_fd_at_offset64(last - first + 1, blob.fd,
+                                                        first);
+            if (!r)
+                wh_blob_close(&blob);
+        }
+    }
+    if (!r)
+        return wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, l->media_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+    if (crange[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    wh_reply_response(req, status, r);
+}
+
+void wh_route_parcel(wh_req *req, const char *name, const char *version, const char *sha256)
+{
+    wh_err e;
+    if (!wh_sha256_hex_valid(sha256))
+        return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                              "\"%.80s\" is not a sha256 (64 lowercase hex digits)", sha256);
+    if (wh_name_validate(name, &e) != 0)
+        return wh_reply_err(req, &e);
+    upload_ctx *u = calloc(1, sizeof *u);
+    if (!u)
+        return wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    req->ctx = u;
+    req->on_cleanup = upload_cleanup;
+    if (wh_invoice_cache_get(req->srv->cache, req->srv->meta, name, version, &u->ci, &e) != 0)
+        return wh_reply_err(req, &e);
+    const wh_parcel *p = wh_invoice_find_parcel(u->ci->inv, sha256);
+    bool post = strcmp(req->method, "POST") == 0;
+    if (!p)
+        return wh_reply_error(req, post ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_NOT_FOUND,
+                              "bindle %s/%s lists no parcel %s", name, version, sha256);
+    u->label = &p->label;
+    if (!post)
+        return download(req, u->label);
+    if (u->ci->yanked)
+        return wh_reply_error(req, MHD_HTTP_FORBIDDEN,
+                              "bindle %s/%s is yanked: it takes no more parcels", name, version);
+    upload_start(req, u);
+}

@@ -1,0 +1,92 @@
+/*
+ * store.h - the parcel store: immutable blobs named by their SHA-256.
+ *
+ * This is the only way the rest of Wharf reaches parcel bytes.  Today there
+ * is one backend, the local filesystem (store_fs.c); an S3 backend will slot
+ * in behind the same functions, which is why nothing here hands out paths.
+ *
+ * Writing is streamed: wh_store_upload_begin, any number of wh_upload_write,
+ * then exactly one of wh_upload_commit or wh_upload_abort.  Bytes are hashed
+ * as they arrive, never held whole in memory, and become visible only when
+ * commit has checked size and digest and made them durable.  Anything that
+ * does not reach a successful commit (an abort, a crash, a killed process)
+ * leaves nothing behind.  Many uploads of the same parcel may run at once;
+ * the first to commit stores it and the others deduplicate onto it.
+ *
+ * Reading gives a wh_blob: a file descriptor when the backend has one (so the
+ * server can sendfile it), plus wh_blob_read for backends that do not.
+ *
+ * Thread safety: a wh_store may be used from any number of threads at once;
+ * a wh_upload and a wh_blob belong to one thread at a time.
+ */
+#ifndef WH_STORE_H
+#define WH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "schema/error.h"
+
+typedef struct wh_store wh_store;
+typedef struct wh_upload wh_upload;
+
+typedef struct wh_blob {
+    int fd;          /* >= 0: a readable descriptor positioned anywhere; -1: use wh_blob_read */
+    uint64_t size;   /* the parcel's size in bytes */
+    void *impl;      /* the backend's; do not touch */
+} wh_blob;
+
+/*
+ * Opens (creating when needed) the filesystem store under `dir`: parcels go to
+ * dir/ab/cdef... and uploads in progress to dir/.tmp.  Leftovers of uploads cut
+ * off by a crash are removed here.  *out is owned by the caller; close it with
+ * wh_store_close after every upload and blob from it is finished.
+ */
+int wh_store_open_fs(const char *dir, wh_store **out, wh_err *err);
+
+void wh_store_close(wh_store *s);
+
+/*
+ * Starts an upload of the parcel `sha256` (64 lowercase hex) whose size must
+ * come out as exactly `size` bytes.  *out is owned by the caller until it is
+ * passed to wh_upload_commit or wh_upload_abort, which free it.
+ */
+int wh_store_upload_begin(wh_store *s, const char *sha256, uint64_t size,
+                          wh_upload **out, wh_err *err);
+
+/* Appends bytes.  WH_ETOOBIG as soon as they go past the announced size. */
+int wh_upload_write(wh_upload *u, const void *buf, size_t len, wh_err *err);
+
+/* The bytes written so far. */
+uint64_t wh_upload_received(const wh_upload *u);
+
+/*
+ * Finishes the upload: checks the size and the digest (WH_EINVAL naming
+ * which and both values), makes the bytes durable and puts the parcel in
+ * place.  When the parcel was already stored, this is a successful no-op.
+ * Always frees u, also on failure (then nothing is left behind).
+ */
+int wh_upload_commit(wh_upload *u, wh_err *err);
+
+/* Discards the upload and frees u.  NULL is a no-op. */
+void wh_upload_abort(wh_upload *u);
+
+/* 1 when the parcel is stored (its size in *size when size is not NULL),
+ * 0 when it is not, or a negative WH_E* code. */
+int wh_store_has(wh_store *s, const char *sha256, uint64_t *size, wh_err *err);
+
+/* Opens a stored parcel.  WH_ENOTFOUND when it is not there.  The caller
+ * owns *out and releases it with wh_blob_close (which closes fd). */
+int wh_store_open_blob(wh_store *s, const char *sha256, wh_blob *out,
+                       wh_err *err);
+
+/* Reads up to len bytes at offset; returns the count (0 at the end) or a
+ * negative WH_E* code. */
+ssize_t wh_blob_read(wh_blob *b, uint64_t offset, void *buf, size_t len,
+                     wh_err *err);
+
+void wh_blob_close(wh_blob *b);
+
+#endif

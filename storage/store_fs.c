@@ -1,0 +1,385 @@
+/*
+ * store_fs.c - the parcel store on a local filesystem (see store.h).
+ *
+ * Layout: DIR/ab/cdef... holds the parcel whose sha256 is "abcdef...", and
+ * DIR/.tmp holds uploads in progress.
+ *
+ * How an upload stays atomic: the bytes go into an anonymous O_TMPFILE in
+ * DIR/.tmp, so the kernel drops them by itself if the process dies; only a
+ * verified, fsynced file is given a name, with linkat(), which fails with
+ * EEXIST instead of replacing a parcel that is already there (that is the
+ * deduplication, and why concurrent uploads of one parcel are safe).  On a
+ * filesystem without O_TMPFILE we fall back to a named temporary file that
+ * abort unlinks and wh_store_open_fs sweeps after a crash, and renameat2
+ * with RENAME_NOREPLACE.
+ *
+ * Why sync_file_range: an fsync at the end of a 64 MiB upload would wait for
+ * all 64 MiB to reach the disk after the last byte arrived.  Starting the
+ * write-back of each WRITEBACK_STEP as it fills overlaps the disk with the
+ * network and the hashing, so the final fsync only waits for the tail.
+ */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define WRITEBACK_STEP ((uint64_t)8 << 20)
+
+struct wh_store {
+    char *dir;
+    int dirfd;
+    int tmpfd;          /* DIR/.tmp */
+    bool have_tmpfile;  /* O_TMPFILE works here */
+};
+
+struct wh_upload {
+    wh_store *store;
+    char sha256[65];
+    uint64_t size;        /* announced */
+    uint64_t received;
+    uint64_t synced;      /* write-back started up to here */
+    int fd;
+    char tmpname[64];     /* fallback mode only: name in .tmp; "" otherwise */
+    EVP_MD_CTX *md;
+};
+
+static int errno_err(wh_err *err, const char *what, const char *path)
+{
+    return wh_err_set(err, WH_EIO, "%s %s: %s", what, path, strerror(errno));
+}
+
+/* Removes named temporary files left by a crash in fallback mode. */
+static void sweep_tmp(int tmpfd)
+{
+    int fd = dup(tmpfd);
+    if (fd < 0)
+        return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "upload-", 7) == 0)
+            unlinkat(tmpfd, de->d_name, 0);
+    }
+    closedir(d);
+}
+
+int wh_store_open_fs(const char *dir, wh_store **out, wh_err *err)
+{
+    *out = NULL;
+    wh_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    s->dirfd = s->tmpfd = -1;
+    s->dir = strdup(dir);
+    if (!s->dir) {
+        free(s);
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    }
+    int rc;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        rc = errno_err(err, "cannot create parcel directory", dir);
+        goto fail;
+    }
+    s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->dirfd < 0) {
+        rc = errno_err(err, "cannot open parcel directory", dir);
+        goto fail;
+    }
+    if (mkdirat(s->dirfd, ".tmp", 0700) != 0 && errno != EEXIST) {
+        rc = errno_err(err, "cannot create", ".tmp in the parcel directory");
+        goto fail;
+    }
+    s->tmpfd = openat(s->dirfd, ".tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->tmpfd < 0) {
+        rc = errno_err(err, "cannot open", ".tmp in the parcel directory");
+        goto fail;
+    }
+    int probe = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    if (probe >= 0) {
+        s->have_tmpfile = true;
+        close(probe);
+    }
+    sweep_tmp(s->tmpfd);
+    *out = s;
+    return 0;
+fail:
+    wh_store_close(s);
+    return rc;
+}
+
+void wh_store_close(wh_store *s)
+{
+    if (!s)
+        return;
+    if (s->tmpfd >= 0)
+        close(s->tmpfd);
+    if (s->dirfd >= 0)
+        close(s->dirfd);
+    free(s->dir);
+    free(s);
+}
+
+/* "ab/cdef..." for a sha; buf must hold 66 bytes. */
+static void parcel_relpath(const char *sha256, char *buf)
+{
+    buf[0] = sha256[0];
+    buf[1] = sha256[1];
+    buf[2] = '/';
+    memcpy(buf + 3, sha256 + 2, 62);
+    buf[65] = '\0';
+}
+
+static bool sha_ok(const char *s)
+{
+    size_t i = 0;
+    for (; s[i]; i++) {
+        if (i >= 64 || !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return i == 64;
+}
+
+int wh_store_upload_begin(wh_store *s, const char *sha256, uint64_t size,
+                          wh_upload **out, wh_err *err)
+{
+    *out = NULL;
+    if (!sha_ok(sha256))
+        return wh_err_set(err, WH_EINVAL, "\"%.80s\" is not a sha256 (64 lowercase hex digits)", sha256);
+    wh_upload *u = calloc(1, sizeof *u);
+    if (!u)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    u->store = s;
+    memcpy(u->sha256, sha256, 65);
+    u->size = size;
+    u->fd = -1;
+    int rc;
+    if (s->have_tmpfile) {
+        u->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    } else {
+        static unsigned counter;
+        for (int tries = 0; tries < 100 && u->fd < 0; tries++) {
+            snprintf(u->tmpname, sizeof u->tmpname, "upload-%d-%u-%u", (int)getpid(),
+                     __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)random());
+            u->fd = openat(s->tmpfd, u->tmpname, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+            if (u->fd < 0 && errno != EEXIST)
+                break;
+        }
+    }
+    if (u->fd < 0) {
+        rc = errno_err(err, "cannot create a temporary file in", s->dir);
+        u->tmpname[0] = '\0';
+        goto fail;
+    }
+    u->md = EVP_MD_CTX_new();
+    if (!u->md || !EVP_DigestInit_ex(u->md, EVP_sha256(), NULL)) {
+        rc = wh_err_set(err, WH_ENOMEM, "cannot start SHA-256");
+        goto fail;
+    }
+    *out = u;
+    return 0;
+fail:
+    wh_upload_abort(u);
+    return rc;
+}
+
+int wh_upload_write(wh_upload *u, const void *buf, size_t len, wh_err *err)
+{
+    if (len > u->size - u->received)
+        return wh_err_set(err, WH_ETOOBIG,
+                          "parcel %s is larger than the %llu bytes its label says",
+                          u->sha256, (unsigned long long)u->size);
+    if (!EVP_DigestUpdate(u->md, buf, len))
+        return wh_err_set(err, WH_EIO, "SHA-256 failed");
+    const char *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(u->fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return wh_err_set(err, WH_EIO, "cannot write parcel %s: %s", u->sha256,
+                              strerror(errno));
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    u->received += len;
+    if (u->received - u->synced >= WRITEBACK_STEP) {
+        /* Best effort: a failure here only makes the final fsync slower. */
+        sync_file_range(u->fd, (off64_t)u->synced, (off64_t)(u->received - u->synced),
+                        SYNC_FILE_RANGE_WRITE);
+        u->synced = u->received;
+    }
+    return 0;
+}
+
+uint64_t wh_upload_received(const wh_upload *u)
+{
+    return u->received;
+}
+
+/* Makes sure DIR/ab exists; fsyncs DIR when it had to create it. */
+static int ensure_fanout_dir(wh_store *s, const char *sha256, int *out_fd, wh_err *err)
+{
+    char sub[3] = {sha256[0], sha256[1], '\0'};
+    if (mkdirat(s->dirfd, sub, 0755) == 0) {
+        fsync(s->dirfd);
+    } else if (errno != EEXIST) {
+        return errno_err(err, "cannot create parcel directory", sub);
+    }
+    *out_fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*out_fd < 0)
+        return errno_err(err, "cannot open parcel directory", sub);
+    return 0;
+}
+
+int wh_upload_commit(wh_upload *u, wh_err *err)
+{
+    int rc = 0, subfd = -1;
+    if (u->received != u->size) {
+        rc = wh_err_set(err, WH_EINVAL,
+                        "size mismatch for parcel %s: the label says %llu bytes, %llu arrived",
+                        u->sha256, (unsigned long long)u->size,
+                        (unsigned long long)u->received);
+        goto done;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_DigestFinal_ex(u->md, md, &mdlen) || mdlen != 32) {
+        rc = wh_err_set(err, WH_EIO, "SHA-256 failed");
+        goto done;
+    }
+    char hex[65];
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    if (memcmp(hex, u->sha256, 64) != 0) {
+        rc = wh_err_set(err, WH_EINVAL,
+                        "digest mismatch: the bytes sent hash to %s, not %s", hex, u->sha256);
+        goto done;
+    }
+    if (fdatasync(u->fd) != 0) {
+        rc = wh_err_set(err, WH_EIO, "cannot sync parcel %s: %s", u->sha256, strerror(errno));
+        goto done;
+    }
+    rc = ensure_fanout_dir(u->store, u->sha256, &subfd, err);
+    if (rc)
+        goto done;
+    char rel[66];
+    parcel_relpath(u->sha256, rel);
+    const char *leaf = rel + 3;
+    int r;
+    if (u->tmpname[0] == '\0') {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", u->fd);
+        r = linkat(AT_FDCWD, proc, subfd, leaf, AT_SYMLINK_FOLLOW);
+    } else {
+        r = renameat2(u->store->tmpfd, u->tmpname, subfd, leaf, RENAME_NOREPLACE);
+        if (r == 0)
+            u->tmpname[0] = '\0';
+    }
+    if (r != 0 && errno != EEXIST) {
+        rc = wh_err_set(err, WH_EIO, "cannot store parcel %s: %s", u->sha256, strerror(errno));
+        goto done;
+    }
+    /* The name must be as durable as the bytes before we say "stored". */
+    if (r == 0 && fsync(subfd) != 0) {
+        rc = wh_err_set(err, WH_EIO, "cannot sync parcel directory for %s: %s", u->sha256,
+                        strerror(errno));
+        goto done;
+    }
+done:
+    if (subfd >= 0)
+        close(subfd);
+    wh_upload_abort(u);
+    return rc;
+}
+
+void wh_upload_abort(wh_upload *u)
+{
+    if (!u)
+        return;
+    if (u->fd >= 0)
+        close(u->fd);
+    if (u->tmpname[0])
+        unlinkat(u->store->tmpfd, u->tmpname, 0);
+    EVP_MD_CTX_free(u->md);
+    free(u);
+}
+
+int wh_store_has(wh_store *s, const char *sha256, uint64_t *size, wh_err *err)
+{
+    if (!sha_ok(sha256))
+        return 0;
+    char rel[66];
+    parcel_relpath(sha256, rel);
+    struct stat st;
+    if (fstatat(s->dirfd, rel, &st, 0) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return errno_err(err, "cannot stat parcel", sha256);
+    }
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return 1;
+}
+
+int wh_store_open_blob(wh_store *s, const char *sha256, wh_blob *out, wh_err *err)
+{
+    out->fd = -1;
+    out->size = 0;
+    out->impl = NULL;
+    if (!sha_ok(sha256))
+        return wh_err_set(err, WH_ENOTFOUND, "no parcel %.80s", sha256);
+    char rel[66];
+    parcel_relpath(sha256, rel);
+    int fd = openat(s->dirfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return wh_err_set(err, WH_ENOTFOUND, "parcel %s is not stored", sha256);
+        return errno_err(err, "cannot open parcel", sha256);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = errno_err(err, "cannot stat parcel", sha256);
+        close(fd);
+        return rc;
+    }
+    out->fd = fd;
+    out->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+ssize_t wh_blob_read(wh_blob *b, uint64_t offset, void *buf, size_t len, wh_err *err)
+{
+    if (offset >= b->size)
+        return 0;
+    if (len > b->size - offset)
+        len = (size_t)(b->size - offset);
+    for (;;) {
+        ssize_t n = pread(b->fd, buf, len, (off_t)offset);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return wh_err_set(err, WH_EIO, "cannot read parcel: %s", strerror(errno));
+    }
+}
+
+void wh_blob_close(wh_blob *b)
+{
+    if (b->fd >= 0)
+        close(b->fd);
+    b->fd = -1;
+}
