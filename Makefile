@@ -37,6 +37,13 @@ endif
 
 O := build/$(VARIANT)
 
+# `make V=1` shows the full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 LIB_SRC_C   := $(wildcard schema/*.c storage/*.c)
 LIB_SRC_CXX := $(wildcard schema/*.cpp)
 SERVER_SRC  := $(wildcard server/*.c)
@@ -70,51 +77,58 @@ deps-test:
 
 # The release build's programs are copied to bin/, which is what users run.
 bin/wharfd: $(O)/bin/wharfd
-	@mkdir -p bin && cp $< $@
+	@mkdir -p bin && cp $< $@.tmp && mv -f $@.tmp $@
 bin/wharf: $(O)/bin/wharf
-	@mkdir -p bin && cp $< $@
+	@mkdir -p bin && cp $< $@.tmp && mv -f $@.tmp $@
 
 $(O)/bin/wharfd: $(SERVER_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread
+	@echo "  LINK    $@"
+	$(Q)$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(O)/bin/wharf: $(CLIENT_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread
+	@echo "  LINK    $@"
+	$(Q)$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
 
 $(O)/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(CXXFLAGS_) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
 
 # The SQL migrations are compiled into the library so that a wharfd binary
 # carries the schema it needs; scripts/embed-sql.sh writes them as C strings.
 $(O)/gen/sql_migrations.c: $(SQL_SRC) scripts/embed-sql.sh
 	@mkdir -p $(@D)
-	scripts/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+	$(Q)scripts/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/sql_migrations.o: $(O)/gen/sql_migrations.c
-	$(CC) $(CFLAGS_) $(OPT) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_) $(OPT) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
-	$(CXX) $(OPT) -o $@ $@.o $(LIB) $(PKG_LIBS) -lpthread
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $(LIB) $(PKG_LIBS) -lpthread
 
 # Fuzz targets build two ways: here with a small driver that replays the seed
 # corpus (part of `make test`), and under `make fuzz` with libFuzzer.
-$(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
+# They link the server's objects too (all but main), for its own parsers.
+SERVER_LIB_OBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
+$(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
-	$(CC) $(CFLAGS_) $(OPT) -o $@.replay.o -c tests/fuzz/replay.c
-	$(CXX) $(OPT) -o $@ $@.o $@.replay.o $(LIB) $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
+	$(Q)$(CC) $(CFLAGS_) $(OPT) -o $@.replay.o -c tests/fuzz/replay.c
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $@.replay.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) -lpthread
 
 # Everything one variant needs for its tests.
 test-variant: $(O)/bin/wharfd $(O)/bin/wharf $(UNIT_BIN) $(FUZZ_BIN)

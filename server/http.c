@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_parse.h"
 #include "schema/toml.h"
 
 /* After replying early we read and drop at most this much more body before
@@ -157,59 +158,6 @@ void wh_reply_err(wh_req *req, const wh_err *err)
         MHD_add_response_header(req->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
-/* The q-value a media range list gives `type`: exact match, then type/\*,
- * then \*\/\*; -1 when none applies. */
-static double accept_q(const char *accept, const char *type)
-{
-    double best = -1;
-    int best_spec = -1;
-    const char *p = accept;
-    size_t slash = strchr(type, '/') - type;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *start = p;
-        while (*p && *p != ';' && *p != ',' && *p != ' ')
-            p++;
-        size_t len = (size_t)(p - start);
-        double q = 1.0;
-        while (*p && *p != ',') {
-            if (*p == ';') {
-                p++;
-                while (*p == ' ')
-                    p++;
-                if (p[0] == 'q' && p[1] == '=')
-                    q = strtod(p + 2, NULL);
-            } else {
-                p++;
-            }
-        }
-        int spec = -1;
-        if (len == strlen(type) && strncasecmp(start, type, len) == 0)
-            spec = 2;
-        else if (len == slash + 2 && strncasecmp(start, type, slash + 1) == 0 &&
-                 start[slash + 1] == '*')
-            spec = 1;
-        else if (len == 3 && strncmp(start, "*/*", 3) == 0)
-            spec = 0;
-        if (spec > best_spec) {
-            best_spec = spec;
-            best = q;
-        }
-    }
-    return best;
-}
-
-/* JSON when the client's Accept header prefers it over TOML; TOML otherwise. */
-static bool negotiate_json(const char *accept)
-{
-    if (!accept || !*accept)
-        return false;
-    double j = accept_q(accept, "application/json");
-    double t = accept_q(accept, "application/toml");
-    return j > 0 && j > t;
-}
-
 static bool content_is_json(const char *ct)
 {
     if (!ct)
@@ -218,21 +166,6 @@ static bool content_is_json(const char *ct)
         ct++;
     return strncasecmp(ct, "application/json", 16) == 0 &&
            (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
-}
-
-/* Splits "NAME/VERSION" at the last '/' into the two buffers. */
-static bool split_id(const char *id, char *name, size_t ncap, char *version, size_t vcap)
-{
-    const char *slash = strrchr(id, '/');
-    if (!slash || slash == id || !slash[1])
-        return false;
-    size_t nl = (size_t)(slash - id), vl = strlen(slash + 1);
-    if (nl >= ncap || vl >= vcap)
-        return false;
-    memcpy(name, id, nl);
-    name[nl] = '\0';
-    memcpy(version, slash + 1, vl + 1);
-    return true;
 }
 
 static bool method_is(wh_req *req, const char *m)
@@ -277,14 +210,14 @@ static void route(wh_req *req)
                 return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "bindle id is too long");
             memcpy(idbuf, id, il);
             idbuf[il] = '\0';
-            if (!split_id(idbuf, name, sizeof name, version, sizeof version))
+            if (!wh_http_split_id(idbuf, name, sizeof name, version, sizeof version))
                 return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
                                       "expected /v1/_i/NAME/VERSION@SHA256, got %s", p);
             if (!get && !method_is(req, "POST"))
                 return reply_method_not_allowed(req, "GET, HEAD, POST");
             return wh_route_parcel(req, name, version, at + 1);
         }
-        if (!split_id(id, name, sizeof name, version, sizeof version))
+        if (!wh_http_split_id(id, name, sizeof name, version, sizeof version))
             return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
                                   "expected /v1/_i/NAME/VERSION, got %s", p);
         if (!get && !method_is(req, "DELETE"))
@@ -294,7 +227,7 @@ static void route(wh_req *req)
     if (strncmp(p, "/v1/_r/missing/", 15) == 0) {
         if (!get)
             return reply_method_not_allowed(req, "GET, HEAD");
-        if (!split_id(p + 15, name, sizeof name, version, sizeof version))
+        if (!wh_http_split_id(p + 15, name, sizeof name, version, sizeof version))
             return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
                                   "expected /v1/_r/missing/NAME/VERSION, got %s", p);
         return wh_route_missing(req, name, version);
@@ -333,6 +266,15 @@ static void buffer_body(wh_req *req, const char *data, size_t len)
     req->body[req->body_len] = '\0';
 }
 
+/* Whether the client may be about to send a body (a length, or chunks). */
+static bool req_may_have_body(wh_req *req)
+{
+    const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl)
+        return strtoull(cl, NULL, 10) > 0;
+    return wh_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result queue(wh_req *req)
 {
     enum MHD_Result r = MHD_queue_response(req->conn, req->status, req->resp);
@@ -359,12 +301,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->conn = conn;
         req->method = method;
         req->path = url;
-        req->want_json = negotiate_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
+        req->want_json = wh_http_prefers_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
         req->body_json = content_is_json(wh_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
         route(req);
         if (!req->resp && req->body_mode == WH_BODY_NONE && !req->on_end)
             wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
-        if (req->resp)
+        /* libmicrohttpd closes the connection after a reply queued before
+         * the end of the request, since it cannot know the body was empty.
+         * That is what we want when refusing an upload before its bytes
+         * (the client need not send them), but it would end keep-alive for
+         * every GET: those wait for the final call, which comes at once. */
+        if (req->resp && req_may_have_body(req))
             return queue(req);
         return MHD_YES;
     }

@@ -123,6 +123,16 @@ static struct MHD_Response *doc_response(char **buf, size_t len, const char *typ
     return r;
 }
 
+int wh_invoice_parse_stored(const char *json, size_t len, wh_invoice **out, wh_err *err)
+{
+    wh_invoice_limits lim = wh_invoice_default_limits;
+    lim.max_bytes = len + 1;
+    lim.max_parcels = SIZE_MAX;
+    lim.max_signatures = SIZE_MAX;
+    lim.max_groups = SIZE_MAX;
+    return wh_invoice_parse_json(json, len, &lim, out, err);
+}
+
 /* Builds an entry from the database row; nothing is shared yet. */
 static int load(wh_meta *meta, const char *name, const char *version,
                 wh_cached_invoice **out, wh_err *err)
@@ -138,14 +148,7 @@ static int load(wh_meta *meta, const char *name, const char *version,
     }
     atomic_init(&e->refs, 1);
     e->yanked = doc->yanked;
-    /* The stored document was validated on the way in; parse it with limits
-     * that fit it rather than the request limits, which may have shrunk. */
-    wh_invoice_limits lim = wh_invoice_default_limits;
-    lim.max_bytes = doc->json_len + 1;
-    lim.max_parcels = SIZE_MAX;
-    lim.max_signatures = SIZE_MAX;
-    lim.max_groups = SIZE_MAX;
-    rc = wh_invoice_parse_json(doc->json, doc->json_len, &lim, &e->inv, err);
+    rc = wh_invoice_parse_stored(doc->json, doc->json_len, &e->inv, err);
     if (rc) {
         wh_err_prefix(err, "stored invoice %s/%s is unreadable", name, version);
         rc = WH_EIO;

@@ -57,6 +57,12 @@ int wh_invoice_cache_get(wh_invoice_cache *c, wh_meta *meta, const char *name,
 
 void wh_cached_invoice_release(wh_cached_invoice *e);
 
+/* Parses an invoice document that wharfd stored itself (canonical JSON).
+ * It was validated on the way in, so it is read with limits that fit it
+ * rather than the request limits, which may have been lowered since. */
+int wh_invoice_parse_stored(const char *json, size_t len, wh_invoice **out,
+                            wh_err *err);
+
 /* Drops NAME/VERSION (after it changed in the database). */
 void wh_invoice_cache_forget(wh_invoice_cache *c, const char *name,
                              const char *version);

@@ -37,13 +37,20 @@ static bool check_id(wh_req *req, const char *name, const char *version)
     return true;
 }
 
-/* {"invoice": ..., "missing": [labels]} */
-static json_t *create_reply(const wh_invoice *inv, const bool *missing)
+/* The labels of the parcels flagged missing, as a JSON array. */
+static json_t *missing_labels(const wh_invoice *inv, const bool *missing)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < inv->n_parcels; i++)
         if (missing[i])
             json_array_append_new(list, wh_label_to_json(&inv->parcels[i].label));
+    return list;
+}
+
+/* {"invoice": ..., "missing": [labels]} */
+static json_t *create_reply(const wh_invoice *inv, const bool *missing)
+{
+    json_t *list = missing_labels(inv, missing);
     json_t *doc = json_object();
     if (!doc || !list) {
         json_decref(doc);
@@ -151,10 +158,7 @@ static void yank(wh_req *req, const char *name, const char *version)
     int rc = wh_meta_invoice_get(srv->meta, name, version, &doc, &e);
     if (rc)
         goto fail;
-    wh_invoice_limits lim = wh_invoice_default_limits;
-    lim.max_bytes = doc->json_len + 1;
-    lim.max_parcels = lim.max_groups = lim.max_signatures = SIZE_MAX;
-    rc = wh_invoice_parse_json(doc->json, doc->json_len, &lim, &inv, &e);
+    rc = wh_invoice_parse_stored(doc->json, doc->json_len, &inv, &e);
     if (rc)
         goto fail;
     if (!doc->yanked) {
@@ -230,10 +234,7 @@ void wh_route_missing(wh_req *req, const char *name, const char *version)
     } else if (wh_meta_missing(req->srv->meta, inv, missing, &n, &e) != 0) {
         wh_reply_err(req, &e);
     } else {
-        json_t *list = json_array();
-        for (size_t i = 0; list && i < inv->n_parcels; i++)
-            if (missing[i])
-                json_array_append_new(list, wh_label_to_json(&inv->parcels[i].label));
+        json_t *list = missing_labels(inv, missing);
         wh_reply_doc(req, MHD_HTTP_OK, list ? json_pack("{s:o}", "missing", list) : NULL);
     }
     free(missing);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_parse.h"
 #include "server.h"
 
 typedef struct upload_ctx {
@@ -112,49 +113,6 @@ static void upload_start(wh_req *req, upload_ctx *u)
     req->on_end = upload_end;
 }
 
-/* Parses a single "bytes=A-B", "bytes=A-" or "bytes=-N" range against size.
- * Returns 1 with [*first, *last] set, 0 when the header should be ignored
- * (absent, malformed or several ranges: the whole body is sent), or -1 when
- * it is unsatisfiable (416). */
-static int parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
-{
-    if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
-        return 0;
-    const char *p = h + 6;
-    char *end;
-    if (*p == '-') {
-        if (p[1] < '0' || p[1] > '9')
-            return 0;
-        unsigned long long n = strtoull(p + 1, &end, 10);
-        if (*end)
-            return 0;
-        if (n == 0 || size == 0)
-            return -1;
-        *first = n >= size ? 0 : size - n;
-        *last = size - 1;
-        return 1;
-    }
-    if (*p < '0' || *p > '9')
-        return 0;
-    unsigned long long a = strtoull(p, &end, 10);
-    if (*end != '-')
-        return 0;
-    p = end + 1;
-    unsigned long long b = UINT64_MAX;
-    if (*p) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        b = strtoull(p, &end, 10);
-        if (*end || b < a)
-            return 0;
-    }
-    if (a >= size)
-        return -1;
-    *first = a;
-    *last = b >= size ? size - 1 : b;
-    return 1;
-}
-
 /* Does If-None-Match name this ETag (or "*")? */
 static bool etag_matches(const char *inm, const char *etag)
 {
@@ -187,7 +145,7 @@ static void download(wh_req *req, const wh_label *l)
         r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         wh_blob_close(&blob);
     } else {
-        int rr = parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
+        int rr = wh_http_parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
         if (rr < 0) {
             wh_blob_close(&blob);
             snprintf(crange, sizeof crange, "bytes */%" PRIu64, blob.size);

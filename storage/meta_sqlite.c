@@ -463,7 +463,7 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
     int r = sqlite3_step(st);
     sqlite3_reset(st);
-    if (r == SQLITE_CONSTRAINT) {
+    if ((r & 0xff) == SQLITE_CONSTRAINT) {
         rc = wh_err_set(err, WH_EEXIST, "bindle %s/%s already exists; a published version "
                         "is immutable, publish a new version instead",
                         inv->bindle.name, inv->bindle.version);

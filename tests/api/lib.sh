@@ -1,0 +1,115 @@
+# tests/api/lib.sh - what every API test shares: start a real wharfd on a free
+# loopback port with a throw-away data directory, talk to it with curl, and
+# count checks.  Source it from a tests/api/t_*.sh file, call `finish` last.
+#
+#   start_wharfd [ARGS...]   starts $WHARFD; sets URL (…/v1), BASE, PORT, PID, DATA
+#   stop_wharfd              SIGTERM, then asserts a clean exit (status 0: under
+#                            ASan that also means no leak was reported)
+#   req METHOD PATH [CURL ARGS...]
+#                            one request; sets STATUS, and BODY / HDRS (files)
+#   expect_status NAME CODE  checks STATUS
+#   expect_body NAME TEXT    checks that BODY contains TEXT
+#   check NAME CMD...        passes when CMD succeeds
+#   finish                   prints "N passed, N failed" and sets the exit code
+set -uo pipefail
+
+: "${WHARFD:?set WHARFD to the wharfd binary}"
+FIX="${WHARF_FIXTURES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/fixtures}/bindle"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wharf-test.XXXXXX")
+BODY="$TMP/body" HDRS="$TMP/headers"
+PID="" URL="" BASE="" PORT="" DATA=""
+_passed=0 _failed=0 _n=0
+
+_cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID" 2>/dev/null; fi
+  rm -rf "$TMP"
+}
+trap _cleanup EXIT
+
+pass() { _n=$((_n + 1)); _passed=$((_passed + 1)); echo "ok $_n - $1"; }
+fail() {
+  _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $1"
+  shift; [ $# -gt 0 ] && echo "#   $*"
+  return 0
+}
+
+check() {
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# start_wharfd [ARGS...]; DATA may be set beforehand to reuse a data directory.
+start_wharfd() {
+  [ -n "$DATA" ] || DATA="$TMP/data"
+  local log="$TMP/wharfd.log" i
+  : >"$log"
+  "$WHARFD" --listen 127.0.0.1:0 --data "$DATA" --verify none "$@" 2>"$log" &
+  PID=$!
+  for i in $(seq 1 200); do
+    PORT=$(sed -n 's#^wharfd: listening on http://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$log")
+    [ -n "$PORT" ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ -z "$PORT" ]; then
+    echo "# wharfd did not start:"; sed 's/^/#   /' "$log"
+    return 1
+  fi
+  BASE="http://127.0.0.1:$PORT"
+  URL="$BASE/v1"
+}
+
+stop_wharfd() {
+  local rc
+  kill -TERM "$PID"
+  wait "$PID"; rc=$?
+  PID=""
+  if [ "$rc" -ne 0 ]; then
+    echo "# wharfd exited with $rc:"; tail -n 40 "$TMP/wharfd.log" | sed 's/^/#   /'
+    return 1
+  fi
+}
+
+# The server's log so far, for assertions about what it said.
+server_log() { cat "$TMP/wharfd.log"; }
+
+req() {
+  local method=$1 path=$2; shift 2
+  local url=$path
+  case "$path" in http*) ;; /healthz*|/v1*|/v2*) url="$BASE$path" ;; *) url="$URL$path" ;; esac
+  local how=(-X "$method")
+  [ "$method" = HEAD ] && how=(--head)
+  STATUS=$(curl -sS -o "$BODY" -D "$HDRS" -w '%{http_code}' "${how[@]}" "$@" "$url" 2>"$TMP/curl.err")
+  [ "$method" = HEAD ] && : >"$BODY"  # curl --head writes the headers there
+  [ -n "$STATUS" ] || STATUS=000
+}
+
+expect_status() {
+  if [ "$STATUS" = "$2" ]; then pass "$1"; else
+    fail "$1" "expected HTTP $2, got $STATUS: $(head -c 300 "$BODY")"; fi
+}
+
+expect_body() {
+  if grep -qF -- "$2" "$BODY"; then pass "$1"; else
+    fail "$1" "body lacks '$2': $(head -c 300 "$BODY")"; fi
+}
+
+# raw REQUEST_BYTES: sends exactly these bytes (printf format) on a new
+# connection and prints everything the server sends back until it closes.
+raw() {
+  local fmt=$1
+  exec 7<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+  shift; printf "$fmt" "$@" >&7
+  timeout 5 cat <&7
+  exec 7<&- 7>&-
+}
+
+# A header's value from the last response (case-insensitive name).
+header() { grep -i "^$1:" "$HDRS" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+finish() {
+  echo "$(basename "$0" .sh): $_passed passed, $_failed failed"
+  [ "$_failed" -eq 0 ]
+}
