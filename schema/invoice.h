@@ -25,7 +25,8 @@
 #include "arena.h"
 #include "error.h"
 
-/* An ordered string -> string map (annotations). Keys are unique. */
+/* An ordered string -> string map (annotations). Keys are unique; the
+ * parsers keep them sorted bytewise (see invoice_json.h). */
 typedef struct wh_kv {
     char *key;
     char *value;
@@ -56,7 +57,7 @@ typedef struct wh_label {
     uint64_t size;
     wh_kvmap annotations;      /* absent when n == 0 && !has_annotations */
     bool has_annotations;
-    wh_feature *features;      /* flattened, in document order */
+    wh_feature *features;      /* flattened, sorted by section then name */
     size_t n_features;
     char *origin;              /* NULL when absent */
 } wh_label;

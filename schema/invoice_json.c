@@ -133,7 +133,10 @@ static int take_string(mapper *m, const json_t *v, char **out)
     return 0;
 }
 
-/* Keys are strings too, and count against max_string the same way. */
+/* Keys are strings too, and count against max_string the same way.  They
+ * name things (annotations, features) rather than carry text, so control
+ * characters and single quotes are refused: the latter also because the
+ * TOML writer cannot quote a key that holds one (see toml.cpp). */
 static int take_key(mapper *m, const char *key, char **out)
 {
     size_t n = strlen(key);
@@ -141,6 +144,15 @@ static int take_key(mapper *m, const char *key, char **out)
         return fail(m, WH_ETOOBIG,
                     "a key of %zu bytes is over the limit max_string = %zu", n,
                     m->lim->max_string);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (c < 0x20 || c == 0x7F || c == '\'') {
+            char q[WH_QUOTE_MAX];
+            return fail(m, WH_EINVAL,
+                        "the key %s holds a control character or a single quote",
+                        wh_str_quote(key, q));
+        }
+    }
     *out = wh_arena_strndup(m->arena, key, n);
     if (!*out)
         return wh_err_set(m->err, WH_ENOMEM, "out of memory");

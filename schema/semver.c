@@ -424,15 +424,35 @@ typedef struct rparser {
     wh_err *err;
 } rparser;
 
-/* A version as written in a range: "1.2.3-rc.1", or partial with wildcards
+/*
+ * A version as written in a range: "1.2.3-rc.1", or partial with wildcards
  * ("1", "1.x", "1.2.*", "*").  Everything from the first wildcard or missing
- * part on is ignored, as node-semver does ("1.x.3" is "1.x"). */
+ * part on is ignored, as node-semver does ("^1.x.3" is "^1.x").
+ *
+ * node-semver lets any run of 'v' and '=' precede a version ("^=1.2",
+ * "v=1.x"), except where it pastes the text of a full version into a
+ * comparator unchanged, which then takes one 'v' at most: a plain comparator
+ * (">=v1.2.3" but not ">==1.2.3") and a hyphen range's bounds.  The run may
+ * begin in the operator's word ("^= 1.2"), see parse_set.
+ */
 typedef struct xver {
-    int nx;         /* index of the first wildcard or missing part; 3 = full version */
+    int nx;              /* index of the first wildcard or missing part; 3 = full */
     uint64_t num[3];
-    vparts full;    /* when nx == 3; pre points into the range's text */
-    bool v_prefix;  /* written with a leading 'v' */
+    vparts full;         /* when nx == 3; pre points into the range's text */
+    size_t prefix_len;   /* the run of 'v' and '=' before the version */
+    bool prefix_v;       /* that run is exactly "v" */
+    bool num_after_wild; /* a number follows a wildcard, as in "1.x.3" */
 } xver;
+
+/* Whether x may be pasted where node-semver expects "v?" and a version. */
+static bool plain_prefix(const xver *x) { return x->prefix_len == 0 || x->prefix_v; }
+
+static int bad_prefix(rparser *P)
+{
+    return wh_err_set(P->err, WH_EINVAL,
+                      "invalid range \"%s\": a full version in a comparator or hyphen range "
+                      "may start with one 'v', but no other 'v' or '='", P->q);
+}
 
 static int add_cmp(rparser *P, rset *set, int op, uint64_t M, uint64_t m, uint64_t p,
                    const char *pre, size_t pre_len)
@@ -500,8 +520,9 @@ static int add_lower_next(rparser *P, rset *set, uint64_t M, uint64_t m, int lev
 
 static bool is_wild(char c) { return c == 'x' || c == 'X' || c == '*'; }
 
-/* Parses the version-ish word r->text[start, end) into x. */
-static int parse_xver(rparser *P, size_t start, size_t end, xver *x)
+/* Parses the version-ish word r->text[start, end) into x; text[ps, pe) is the
+ * part of the prefix run that stood in the operator's word. */
+static int parse_xver(rparser *P, size_t ps, size_t pe, size_t start, size_t end, xver *x)
 {
     const char *s = P->r->text + start;
     size_t n = end - start, i = 0;
@@ -511,11 +532,13 @@ static int parse_xver(rparser *P, size_t start, size_t end, xver *x)
     int k = 0, rc;
 
     memset(x, 0, sizeof *x);
-    if (n > 0 && s[0] == 'v') {
-        x->v_prefix = true;
-        s++;
-        n--;
-    }
+    while (i < n && (s[i] == 'v' || s[i] == '='))
+        i++;
+    x->prefix_len = pe - ps + i;
+    x->prefix_v = x->prefix_len == 1 && (pe > ps ? P->r->text[ps] : s[0]) == 'v';
+    s += i;
+    n -= i;
+    i = 0;
     quote(q, sizeof q, s, n);
     if (parse_version(s, n, &full, &full_err) == 0) {
         x->nx = 3;
@@ -532,6 +555,7 @@ static int parse_xver(rparser *P, size_t start, size_t end, xver *x)
                 x->nx = k;
             i++;
         } else {
+            x->num_after_wild = x->num_after_wild || x->nx != 3;
             switch (scan_num(s, n, &i, &x->num[k])) {
             case NUM_NONE:
                 return wh_err_set(P->err, WH_EINVAL,
@@ -570,13 +594,13 @@ static int parse_xver(rparser *P, size_t start, size_t end, xver *x)
             return wh_err_set(P->err, WH_EINVAL,
                               "invalid version \"%s\": a prerelease needs all three parts "
                               "(MAJOR.MINOR.PATCH-PRE) at position %zu", q, i + 1);
-        size_t pe = i + 1;
-        while (pe < n && s[pe] != '+')
-            pe++;
-        rc = check_idents(s, n, i + 1, pe, true, q, P->err);
+        size_t pre_end = i + 1;
+        while (pre_end < n && s[pre_end] != '+')
+            pre_end++;
+        rc = check_idents(s, n, i + 1, pre_end, true, q, P->err);
         if (rc)
             return rc;
-        i = pe;
+        i = pre_end;
     }
     if (i < n && s[i] == '+') {
         rc = check_idents(s, n, i + 1, n, false, q, P->err);
@@ -641,12 +665,20 @@ static int desugar(rparser *P, rset *set, int tok, const xver *x)
         break;
     }
 
+    /* node-semver 7.8 refuses these as x-ranges, though ^ and ~ (and hyphen
+     * ranges) still read "1.x.3" as "1.x". */
+    if (x->num_after_wild)
+        return wh_err_set(P->err, WH_EINVAL,
+                          "invalid range \"%s\": a number follows a wildcard (x, X or *) in a "
+                          "version", P->q);
     if (x->nx == 3) {
+        if (!plain_prefix(x))
+            return bad_prefix(P);
         static const int op_of[] = {[TOK_NONE] = OP_EQ, [TOK_EQ] = OP_EQ, [TOK_LT] = OP_LT,
                                     [TOK_LE] = OP_LE, [TOK_GT] = OP_GT, [TOK_GE] = OP_GE};
         if (tok == TOK_GE)
             return add_ge(P, set, f->major, f->minor, f->patch, f->pre, f->pre_len,
-                          x->v_prefix);
+                          x->prefix_v);
         return add_cmp(P, set, op_of[tok], f->major, f->minor, f->patch, f->pre, f->pre_len);
     }
     if (x->nx == 0) {
@@ -726,24 +758,28 @@ static int parse_hyphen(rparser *P, rset *set, size_t as, size_t ae, size_t bs, 
     const char *text = P->r->text;
     xver a, b;
     int rc;
-    if (strchr("<>=^~", text[as]) || strchr("<>=^~", text[bs]))
+    if (strchr("<>^~", text[as]) || strchr("<>^~", text[bs]))
         return wh_err_set(P->err, WH_EINVAL,
                           "invalid range \"%s\": the ends of a hyphen range (A - B) must be "
                           "plain versions, without an operator", P->q);
-    rc = parse_xver(P, as, ae, &a);
+    rc = parse_xver(P, as, as, as, ae, &a);
     if (!rc)
-        rc = parse_xver(P, bs, be, &b);
+        rc = parse_xver(P, bs, bs, bs, be, &b);
     if (rc) {
         wh_err_prefix(P->err, "invalid range \"%s\"", P->q);
         return rc;
     }
+    /* node-semver pastes these two as written; an upper bound with a
+     * prerelease it rebuilds from the numbers. */
+    if ((a.nx == 3 && !plain_prefix(&a)) || (b.nx == 3 && !b.full.pre_len && !plain_prefix(&b)))
+        return bad_prefix(P);
     if (a.nx == 1)
         rc = add_ge(P, set, a.num[0], 0, 0, NULL, 0, false);
     else if (a.nx == 2)
         rc = add_ge(P, set, a.num[0], a.num[1], 0, NULL, 0, false);
     else if (a.nx == 3)
         rc = add_ge(P, set, a.full.major, a.full.minor, a.full.patch, a.full.pre,
-                    a.full.pre_len, a.v_prefix);
+                    a.full.pre_len, a.prefix_v);
     if (rc)
         return rc;
     if (b.nx == 1)
@@ -789,18 +825,44 @@ static int parse_set(rparser *P, rset *set, size_t start, size_t end, size_t set
             return wh_err_set(P->err, WH_EINVAL,
                               "invalid range \"%s\": '~>' at position %zu is not supported; "
                               "use '~'", P->q, ws + 1);
-        if (vs == we && !next_word(text, &pos, end, &vs, &we)) {
-            quote(wq, sizeof wq, text + ws, vs - ws);
-            return wh_err_set(P->err, WH_EINVAL,
-                              "invalid range \"%s\": operator '%s' at position %zu is not "
-                              "followed by a version", P->q, wq, ws + 1);
+        /*
+         * node-semver joins an operator to the word after it ("> 1.2" is
+         * ">1.2"), and the '=' of "^=" and "~=" too, but not longer runs
+         * ("== 1.2" stays invalid).  Its joins work on the text, so "> =1"
+         * becomes ">=1", and "^ = 1" becomes "^=1".
+         */
+        size_t ps = vs, pe = vs;
+        bool bare = vs == we;
+        bool tilde_eq = (tok == TOK_CARET || tok == TOK_TILDE) && we - vs == 1 && text[vs] == '=';
+        if (bare || tilde_eq) {
+            pe = we;
+            int joins = bare && (tok == TOK_CARET || tok == TOK_TILDE) ? 2 : 1;
+            while (joins--) {
+                size_t nws = we;
+                if (!next_word(text, &pos, end, &vs, &we)) {
+                    quote(wq, sizeof wq, text + ws, nws - ws);
+                    return wh_err_set(P->err, WH_EINVAL,
+                                      "invalid range \"%s\": '%s' at position %zu is not "
+                                      "followed by a version", P->q, wq, ws + 1);
+                }
+                if (joins && word_is(text, vs, we, "=")) {
+                    ps = vs;
+                    pe = we;
+                } else {
+                    joins = 0;
+                }
+            }
+            if (bare && (tok == TOK_LT || tok == TOK_GT) && text[vs] == '=') {
+                tok = tok == TOK_LT ? TOK_LE : TOK_GE;
+                vs++;
+            }
         }
         if (++count > WH_SEMVER_RANGE_MAX_CMPS)
             return wh_err_set(P->err, WH_ETOOBIG,
                               "range \"%s\": comparator set %zu has more than %d comparators",
                               P->q, set_no, WH_SEMVER_RANGE_MAX_CMPS);
         xver x;
-        int rc = parse_xver(P, vs, we, &x);
+        int rc = parse_xver(P, ps, pe, vs, we, &x);
         if (rc) {
             wh_err_prefix(P->err, "invalid range \"%s\"", P->q);
             return rc;

@@ -193,6 +193,12 @@ int fill_table(const json_t *obj, toml::table &t, int depth, wh_err *err)
     for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
         const std::string_view key(json_object_iter_key(it),
                                    json_object_iter_key_len(it));
+        /* toml++ 3.3 writes a key that holds only these besides bare-key
+         * characters without quotes, which no parser can read back. */
+        if (key.find_first_of("'\t\n") != std::string_view::npos)
+            return wh_err_set(err, WH_EINVAL,
+                              "a key holds a single quote, tab or newline, "
+                              "which cannot be written as TOML");
         int rc = convert_value(
             json_object_iter_value(it), depth,
             [&](auto &&x) { t.insert_or_assign(key, std::forward<decltype(x)>(x)); },

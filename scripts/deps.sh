@@ -11,7 +11,7 @@ build_pkgs=(
   libmicrohttpd-dev libssl-dev libsqlite3-dev libjansson-dev
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
 )
-test_pkgs=(curl)
+test_pkgs=(curl openssl)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)
 fuzz_pkgs=(clang)
 

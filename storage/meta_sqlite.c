@@ -21,6 +21,7 @@
 #include "meta.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,6 +619,32 @@ void wh_meta_hits_free(wh_meta_hits *h)
     free(h);
 }
 
+/* A fixed buffer for building SQL text; appends past its end set overflow
+ * instead of writing, so a caller checks once at the end. */
+typedef struct sqlbuf {
+    char buf[8192];
+    size_t len;
+    bool overflow;
+} sqlbuf;
+
+static void sql_append(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sql_append(sqlbuf *b, const char *fmt, ...)
+{
+    if (b->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->buf + b->len, sizeof b->buf - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof b->buf - b->len) {
+        b->overflow = true;
+        b->buf[b->len] = '\0';
+        return;
+    }
+    b->len += (size_t)n;
+}
+
 /* One search term, and whether the trigram index can serve it. */
 typedef struct term {
     const char *s;
@@ -697,34 +724,38 @@ int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_er
     }
 
     /* The WHERE clause: bound parameters only; ?1 match, ?2 range, ?3 yanked,
-     * ?10.. the terms. */
-    char where[2048];
-    size_t w = 0;
-    w += (size_t)snprintf(where + w, sizeof where - w, "WHERE (?3 OR i.yanked = 0)");
+     * ?10.. the terms.  Terms of three or more characters are answered by the
+     * trigram index, which is a case-insensitive substring match (with
+     * Unicode case folding); strict adds a case-sensitive check on the name,
+     * and terms too short for the index are matched by a scan (ASCII case
+     * folding only: SQLite's lower()). */
+    sqlbuf where = {.len = 0};
+    sql_append(&where, "WHERE (?3 OR i.yanked = 0)");
     if (mused)
-        w += (size_t)snprintf(where + w, sizeof where - w,
-                              " AND i.id IN (SELECT rowid FROM invoice_fts WHERE invoice_fts MATCH ?1)");
+        sql_append(&where, " AND i.id IN (SELECT rowid FROM invoice_fts WHERE invoice_fts MATCH ?1)");
     if (q->range && *q->range)
-        w += (size_t)snprintf(where + w, sizeof where - w, " AND wh_semver_match(i.version, ?2)");
+        sql_append(&where, " AND wh_semver_match(i.version, ?2)");
     for (size_t i = 0; i < nterms; i++) {
         int k = 10 + (int)i;
+        bool indexed = utf8_chars(terms[i].s, terms[i].len) >= 3;
         if (q->strict)
-            w += (size_t)snprintf(where + w, sizeof where - w, " AND instr(i.name, ?%d) > 0", k);
-        else
-            w += (size_t)snprintf(where + w, sizeof where - w,
-                                  " AND (instr(lower(i.name), lower(?%d)) > 0"
-                                  " OR instr(lower(i.version), lower(?%d)) > 0"
-                                  " OR instr(lower(i.authors), lower(?%d)) > 0"
-                                  " OR instr(lower(i.description), lower(?%d)) > 0)",
-                                  k, k, k, k);
+            sql_append(&where, " AND instr(i.name, ?%d) > 0", k);
+        else if (!indexed)
+            sql_append(&where,
+                       " AND (instr(lower(i.name), lower(?%d)) > 0"
+                       " OR instr(lower(i.version), lower(?%d)) > 0"
+                       " OR instr(lower(i.authors), lower(?%d)) > 0"
+                       " OR instr(lower(i.description), lower(?%d)) > 0)",
+                       k, k, k, k);
     }
-
-    char count_sql[2300], page_sql[2400];
-    snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM invoices i %s", where);
-    snprintf(page_sql, sizeof page_sql,
-             "SELECT i.id, i.yanked, i.doc_toml, i.doc_json FROM invoices i %s "
-             "ORDER BY i.name, i.sort_key, i.version LIMIT ?4 OFFSET ?5",
-             where);
+    sqlbuf count_sql = {.len = 0}, page_sql = {.len = 0};
+    sql_append(&count_sql, "SELECT count(*) FROM invoices i %s", where.buf);
+    sql_append(&page_sql,
+               "SELECT i.id, i.yanked, i.doc_toml, i.doc_json FROM invoices i %s "
+               "ORDER BY i.name, i.sort_key, i.version LIMIT ?4 OFFSET ?5",
+               where.buf);
+    if (where.overflow || count_sql.overflow || page_sql.overflow)
+        return wh_err_set(err, WH_EINVAL, "the query is too complex");
 
     wh_meta_hits *h = calloc(1, sizeof *h);
     if (!h)
@@ -736,7 +767,7 @@ int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_er
         return rc;
     }
     sqlite3_stmt *sts[2] = {NULL, NULL};
-    const char *sqls[2] = {count_sql, page_sql};
+    const char *sqls[2] = {count_sql.buf, page_sql.buf};
     int nst = q->limit ? 2 : 1;
     for (int s = 0; s < nst && !rc; s++) {
         if (sqlite3_prepare_v2(c->db, sqls[s], -1, &sts[s], NULL) != SQLITE_OK) {

@@ -784,6 +784,8 @@ static const struct bad {
      "parcel[0]: missing required field \"label\""},
     {T, DEF, HDR "description = \"a\\u0000b\"\n", WH_EINVAL,
      "bindle.description: the string holds a NUL character"},
+    {J, DEF, "{" JHDR ",\"annotations\":{\"it's\":\"v\"}}", WH_EINVAL,
+     "annotations: the key \"it's\" holds a control character or a single quote"},
     /* Limits. */
     {T, TINY, HDR "description = \"" SHA1 SHA1 SHA1 SHA1 SHA1 SHA1 SHA1 SHA1 SHA1 SHA1 "\"\n",
      WH_ETOOBIG, "over the limit max_bytes = 600"},

@@ -264,6 +264,26 @@ static void test_emit_refuses_non_objects(void)
     CHECK_INT(wh_toml_emit(root, &out, &len, &err), WH_EINVAL);
     CHECK_CONTAINS(err.msg, "deeper than 64");
     json_decref(root);
+
+    /* Keys that toml++ would write unquoted, and so unreadably. */
+    static const char *const keys[] = {"it's", "a\tb", "a\nb"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, keys[i], json_true());
+        CHECK_INT(wh_toml_emit(o, &out, &len, &err), WH_EINVAL);
+        CHECK_CONTAINS(err.msg, "single quote, tab or newline");
+        json_decref(o);
+    }
+    /* Other awkward keys are quoted and read back. */
+    json_t *o = json_pack("{s:i,s:i,s:i,s:i}", "", 1, "a b", 2, "q\"\\", 3,
+                          "\x01", 4);
+    CHECK_INT(wh_toml_emit(o, &out, &len, &err), 0);
+    json_t *back = NULL;
+    CHECK_INT(wh_toml_parse(out, len, &back, &err), 0);
+    CHECK(json_equal(o, back));
+    free(out);
+    json_decref(back);
+    json_decref(o);
 }
 
 int main(void)

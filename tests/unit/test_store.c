@@ -1,0 +1,802 @@
+/*
+ * test_store.c - the filesystem parcel store (storage/store.h): streamed
+ * uploads that become visible only after a verified commit, deduplication of
+ * concurrent uploads of one parcel, reads at offsets, and what reopening a
+ * store keeps and sweeps.
+ *
+ * Every store lives in one mkdtemp directory under /tmp, removed at the end;
+ * each test uses its own subdirectory so that file counts stay exact.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "storage/store.h"
+#include "tests/unit/unit.h"
+
+#define KIB ((size_t)1024)
+#define MIB (KIB * KIB)
+
+static char g_root[] = "/tmp/wh-test-store-XXXXXX";
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static void sha256_hex(const void *buf, size_t len, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    out[0] = '\0';
+    if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+        return;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Deterministic bytes that differ between seeds, so that digests differ. */
+static unsigned char *make_bytes(size_t len, uint32_t seed)
+{
+    unsigned char *p = malloc(len ? len : 1);
+    if (!p)
+        return NULL;
+    uint32_t x = seed * 2654435761u + 1u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+    return p;
+}
+
+/* A fresh store directory root/<name> (not created: the store creates it). */
+static void store_dir(const char *name, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", g_root, name);
+}
+
+static wh_store *open_store(const char *dir)
+{
+    wh_store *s = NULL;
+    wh_err err = {0};
+    if (wh_store_open_fs(dir, &s, &err) != 0)
+        fprintf(stderr, "  cannot open store %s: %s\n", dir, err.msg);
+    return s;
+}
+
+/* dir/ab/cdef... for a sha. */
+static void parcel_path(const char *dir, const char *sha, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%.2s/%s", dir, sha, sha + 2);
+}
+
+/* Regular files under dir, not counting .tmp. */
+static int count_parcel_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+        DIR *s = opendir(sub);
+        if (!s) {
+            n++;  /* a stray file at the top level counts too */
+            continue;
+        }
+        struct dirent *e;
+        while ((e = readdir(s)) != NULL)
+            if (e->d_name[0] != '.')
+                n++;
+        closedir(s);
+    }
+    closedir(d);
+    return n;
+}
+
+/* Named entries in dir/.tmp (an O_TMPFILE upload has none). */
+static int count_tmp_names(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.tmp", dir);
+    DIR *d = opendir(tmp);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* True when the file at path holds exactly buf[0..len). */
+static bool file_equals(const char *path, const unsigned char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && (uint64_t)st.st_size == len;
+    unsigned char chunk[65536];
+    size_t off = 0;
+    while (ok && off < len) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0 || off + (size_t)n > len || memcmp(chunk, buf + off, (size_t)n) != 0)
+            ok = false;
+        else
+            off += (size_t)n;
+    }
+    close(fd);
+    return ok && off == len;
+}
+
+/* Uploads buf as parcel `sha` in chunks of `chunk` bytes and commits. */
+static int upload(wh_store *s, const char *sha, const unsigned char *buf, size_t len,
+                  size_t chunk, wh_err *err)
+{
+    wh_upload *u = NULL;
+    int rc = wh_store_upload_begin(s, sha, len, &u, err);
+    if (rc)
+        return rc;
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        rc = wh_upload_write(u, buf + off, n, err);
+        if (rc) {
+            wh_upload_abort(u);
+            return rc;
+        }
+    }
+    return wh_upload_commit(u, err);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                               */
+/* ------------------------------------------------------------------ */
+
+static void test_upload_in_chunks(void)
+{
+    char dir[256], path[512], sha[65];
+    store_dir("chunks", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 10000;
+    unsigned char *data = make_bytes(len, 1);
+    sha256_hex(data, len, sha);
+
+    wh_err err = {0};
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    CHECK(u != NULL);
+    if (u) {
+        /* Uneven chunks, including an empty one, must concatenate exactly. */
+        static const size_t cuts[] = {1, 0, 7, 4096, 900};
+        size_t off = 0;
+        for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+            CHECK_INT(wh_upload_write(u, data + off, cuts[i], &err), 0);
+            off += cuts[i];
+            CHECK_INT(wh_upload_received(u), off);
+        }
+        CHECK_INT(wh_upload_write(u, data + off, len - off, &err), 0);
+        CHECK_INT(wh_upload_received(u), len);
+        /* Not visible before the commit. */
+        CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
+        int rc = wh_upload_commit(u, &err);
+        CHECK_INT(rc, 0);
+        if (rc)
+            fprintf(stderr, "  commit: %s\n", err.msg);
+    }
+
+    parcel_path(dir, sha, path, sizeof path);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+    CHECK_INT(st.st_size, len);
+    CHECK(file_equals(path, data, len));
+    uint64_t size = 0;
+    CHECK_INT(wh_store_has(s, sha, &size, &err), 1);
+    CHECK_INT(size, len);
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 1);
+    CHECK_INT(count_parcel_files(dir), 1);
+    CHECK_INT(count_tmp_names(dir), 0);
+
+    char other[65];
+    memcpy(other, sha, 65);
+    other[0] = other[0] == '0' ? '1' : '0';
+    CHECK_INT(wh_store_has(s, other, &size, &err), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_wrong_digest(void)
+{
+    char dir[256], path[512], sha_a[65], sha_b[65];
+    store_dir("digest", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 5000;
+    unsigned char *a = make_bytes(len, 2), *b = make_bytes(len, 3);
+    sha256_hex(a, len, sha_a);
+    sha256_hex(b, len, sha_b);
+    CHECK(strcmp(sha_a, sha_b) != 0);
+
+    /* Announce b, send a. */
+    wh_err err = {0};
+    CHECK_INT(upload(s, sha_b, a, len, 1000, &err), WH_EINVAL);
+    CHECK_INT(err.code, WH_EINVAL);
+    CHECK_CONTAINS(err.msg, "digest");
+    CHECK_CONTAINS(err.msg, sha_a);
+    CHECK_CONTAINS(err.msg, sha_b);
+
+    CHECK_INT(wh_store_has(s, sha_b, NULL, &err), 0);
+    CHECK_INT(wh_store_has(s, sha_a, NULL, &err), 0);
+    parcel_path(dir, sha_b, path, sizeof path);
+    CHECK(access(path, F_OK) != 0);
+    parcel_path(dir, sha_a, path, sizeof path);
+    CHECK(access(path, F_OK) != 0);
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(a);
+    free(b);
+    wh_store_close(s);
+}
+
+static void test_too_short(void)
+{
+    char dir[256], sha[65];
+    store_dir("short", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 3000;
+    unsigned char *data = make_bytes(len, 4);
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, data, len - 1, &err), 0);
+        CHECK_INT(wh_upload_commit(u, &err), WH_EINVAL);
+        CHECK_CONTAINS(err.msg, "size mismatch");
+        CHECK_CONTAINS(err.msg, "3000");
+        CHECK_CONTAINS(err.msg, "2999");
+    }
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_too_long(void)
+{
+    char dir[256], sha[65];
+    store_dir("long", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 3000;
+    unsigned char *data = make_bytes(len + 1, 5);
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+
+    /* One write that crosses the announced size. */
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, data, len + 1, &err), WH_ETOOBIG);
+        CHECK_INT(err.code, WH_ETOOBIG);
+        CHECK_CONTAINS(err.msg, "3000");
+        wh_upload_abort(u);
+    }
+
+    /* Exactly the size, then one byte more. */
+    u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, data, len, &err), 0);
+        CHECK_INT(wh_upload_write(u, data + len, 1, &err), WH_ETOOBIG);
+        CHECK_INT(wh_upload_received(u), len);
+        wh_upload_abort(u);
+    }
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_abort(void)
+{
+    char dir[256], sha[65];
+    store_dir("abort", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 4096;
+    unsigned char *data = make_bytes(len, 6);
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, data, len / 2, &err), 0);
+        wh_upload_abort(u);
+    }
+    /* A complete upload that is aborted instead of committed. */
+    u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, data, len, &err), 0);
+        wh_upload_abort(u);
+    }
+    wh_upload_abort(NULL);
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    wh_blob b;
+    CHECK_INT(wh_store_open_blob(s, sha, &b, &err), WH_ENOTFOUND);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_interleaved_same_parcel(void)
+{
+    char dir[256], path[512], sha[65];
+    store_dir("interleaved", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 100000, chunk = 7000;
+    unsigned char *data = make_bytes(len, 7);
+    sha256_hex(data, len, sha);
+    wh_err e1 = {0}, e2 = {0};
+    wh_upload *u1 = NULL, *u2 = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u1, &e1), 0);
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u2, &e2), 0);
+    if (u1 && u2) {
+        for (size_t off = 0; off < len; off += chunk) {
+            size_t n = len - off < chunk ? len - off : chunk;
+            CHECK_INT(wh_upload_write(u1, data + off, n, &e1), 0);
+            CHECK_INT(wh_upload_write(u2, data + off, n, &e2), 0);
+        }
+        int r1 = wh_upload_commit(u1, &e1);
+        CHECK_INT(r1, 0);
+        if (r1)
+            fprintf(stderr, "  first commit: %s\n", e1.msg);
+        int r2 = wh_upload_commit(u2, &e2);
+        CHECK_INT(r2, 0);
+        if (r2)
+            fprintf(stderr, "  second commit: %s\n", e2.msg);
+    } else {
+        wh_upload_abort(u1);
+        wh_upload_abort(u2);
+    }
+    parcel_path(dir, sha, path, sizeof path);
+    CHECK(file_equals(path, data, len));
+    CHECK_INT(count_parcel_files(dir), 1);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_commit_when_stored(void)
+{
+    char dir[256], path[512], sha[65];
+    store_dir("stored", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 2048;
+    unsigned char *data = make_bytes(len, 8);
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    CHECK_INT(upload(s, sha, data, len, len, &err), 0);
+    parcel_path(dir, sha, path, sizeof path);
+    struct stat before, after;
+    CHECK(stat(path, &before) == 0);
+
+    int rc = upload(s, sha, data, len, 100, &err);
+    CHECK_INT(rc, 0);
+    if (rc)
+        fprintf(stderr, "  second upload: %s\n", err.msg);
+    /* Deduplicated onto the stored file, never replacing it. */
+    CHECK(stat(path, &after) == 0);
+    CHECK(before.st_ino == after.st_ino);
+    CHECK(file_equals(path, data, len));
+    uint64_t size = 0;
+    CHECK_INT(wh_store_has(s, sha, &size, &err), 1);
+    CHECK_INT(size, len);
+    CHECK_INT(count_parcel_files(dir), 1);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_blob_read(void)
+{
+    char dir[256], sha[65];
+    store_dir("blob", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 70000;
+    unsigned char *data = make_bytes(len, 9);
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    CHECK_INT(upload(s, sha, data, len, 65536, &err), 0);
+
+    wh_blob b;
+    CHECK_INT(wh_store_open_blob(s, sha, &b, &err), 0);
+    CHECK_INT(b.size, len);
+    CHECK(b.fd >= 0);
+    unsigned char buf[1000];
+    CHECK_INT(wh_blob_read(&b, 0, buf, 100, &err), 100);
+    CHECK(memcmp(buf, data, 100) == 0);
+    CHECK_INT(wh_blob_read(&b, 12345, buf, sizeof buf, &err), sizeof buf);
+    CHECK(memcmp(buf, data + 12345, sizeof buf) == 0);
+    /* A read that runs past the end is cut at the end. */
+    CHECK_INT(wh_blob_read(&b, len - 10, buf, sizeof buf, &err), 10);
+    CHECK(memcmp(buf, data + len - 10, 10) == 0);
+    CHECK_INT(wh_blob_read(&b, len, buf, sizeof buf, &err), 0);
+    CHECK_INT(wh_blob_read(&b, len + 5000, buf, sizeof buf, &err), 0);
+    /* Reading at an offset does not disturb a later read at another. */
+    CHECK_INT(wh_blob_read(&b, 1, buf, 1, &err), 1);
+    CHECK_INT(buf[0], data[1]);
+
+    /* The descriptor itself reads the same bytes (what sendfile would send). */
+    unsigned char viafd[64];
+    CHECK_INT(pread(b.fd, viafd, sizeof viafd, 500), sizeof viafd);
+    CHECK(memcmp(viafd, data + 500, sizeof viafd) == 0);
+    wh_blob_close(&b);
+    CHECK_INT(b.fd, -1);
+
+    /* Two blobs of one parcel are independent. */
+    wh_blob b1, b2;
+    CHECK_INT(wh_store_open_blob(s, sha, &b1, &err), 0);
+    CHECK_INT(wh_store_open_blob(s, sha, &b2, &err), 0);
+    wh_blob_close(&b1);
+    CHECK_INT(wh_blob_read(&b2, len - 1, buf, 1, &err), 1);
+    CHECK_INT(buf[0], data[len - 1]);
+    wh_blob_close(&b2);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_open_blob_unknown(void)
+{
+    char dir[256];
+    store_dir("unknown", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    wh_err err = {0};
+    wh_blob b;
+    const char *absent = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    CHECK_INT(wh_store_open_blob(s, absent, &b, &err), WH_ENOTFOUND);
+    CHECK_INT(err.code, WH_ENOTFOUND);
+    CHECK_CONTAINS(err.msg, absent);
+    CHECK_INT(b.fd, -1);
+    /* A malformed name cannot be stored, so it is not found either, and must
+     * never reach the filesystem as a path. */
+    CHECK_INT(wh_store_open_blob(s, "../../etc/passwd", &b, &err), WH_ENOTFOUND);
+    CHECK_INT(wh_store_has(s, "../../etc/passwd", NULL, &err), 0);
+    wh_store_close(s);
+}
+
+static void test_invalid_sha(void)
+{
+    char dir[256];
+    store_dir("badsha", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    static const char *const bad[] = {
+        "",
+        "abc",
+        /* 63 and 65 digits */
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+        /* uppercase, a non-hex letter, a slash */
+        "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+        "0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
+        "01/3456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wh_err err = {0};
+        wh_upload *u = (wh_upload *)&err;  /* must be reset to NULL */
+        int rc = wh_store_upload_begin(s, bad[i], 10, &u, &err);
+        CHECK_INT(rc, WH_EINVAL);
+        CHECK(u == NULL);
+        CHECK_CONTAINS(err.msg, "sha256");
+        if (rc == 0)
+            wh_upload_abort(u);
+    }
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    wh_store_close(s);
+}
+
+static void test_zero_bytes(void)
+{
+    char dir[256], path[512], sha[65];
+    store_dir("zero", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    sha256_hex("", 0, sha);
+    CHECK_STR(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    wh_err err = {0};
+
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, 0, &u, &err), 0);
+    if (u) {
+        CHECK_INT(wh_upload_write(u, "x", 1, &err), WH_ETOOBIG);
+        wh_upload_abort(u);
+    }
+    CHECK_INT(upload(s, sha, (const unsigned char *)"", 0, 1, &err), 0);
+    uint64_t size = 99;
+    CHECK_INT(wh_store_has(s, sha, &size, &err), 1);
+    CHECK_INT(size, 0);
+    parcel_path(dir, sha, path, sizeof path);
+    CHECK(file_equals(path, (const unsigned char *)"", 0));
+    wh_blob b;
+    CHECK_INT(wh_store_open_blob(s, sha, &b, &err), 0);
+    CHECK_INT(b.size, 0);
+    char buf[4];
+    CHECK_INT(wh_blob_read(&b, 0, buf, sizeof buf, &err), 0);
+    wh_blob_close(&b);
+    wh_store_close(s);
+}
+
+/* Past two WRITEBACK_STEPs (8 MiB) with an uneven tail, in 64 KiB writes. */
+static void test_multi_mib(void)
+{
+    char dir[256], path[512], sha[65];
+    store_dir("big", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = 17 * MIB + 12345;
+    unsigned char *data = make_bytes(len, 10);
+    CHECK(data != NULL);
+    if (!data) {
+        wh_store_close(s);
+        return;
+    }
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    int rc = upload(s, sha, data, len, 64 * KIB, &err);
+    CHECK_INT(rc, 0);
+    if (rc)
+        fprintf(stderr, "  big upload: %s\n", err.msg);
+    uint64_t size = 0;
+    CHECK_INT(wh_store_has(s, sha, &size, &err), 1);
+    CHECK_INT(size, len);
+    parcel_path(dir, sha, path, sizeof path);
+    CHECK(file_equals(path, data, len));
+
+    /* A wrong final byte past the write-back step still fails the commit. */
+    char sha2[65];
+    data[len - 1] ^= 0xff;
+    sha256_hex(data, len, sha2);
+    data[len - 1] ^= 0xff;
+    CHECK_INT(upload(s, sha2, data, len, 64 * KIB, &err), WH_EINVAL);
+    CHECK_CONTAINS(err.msg, sha2);
+    CHECK_INT(wh_store_has(s, sha2, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 1);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+typedef struct upload_job {
+    wh_store *store;
+    const char *sha;
+    const unsigned char *data;
+    size_t len;
+    pthread_barrier_t *start;
+    int rc;
+    wh_err err;
+} upload_job;
+
+static void *upload_thread(void *arg)
+{
+    upload_job *j = arg;
+    pthread_barrier_wait(j->start);
+    j->rc = upload(j->store, j->sha, j->data, j->len, 64 * KIB, &j->err);
+    return NULL;
+}
+
+static void test_threads_same_parcel(void)
+{
+    enum { NTHREADS = 4 };
+    char dir[256], path[512], sha[65];
+    store_dir("threads", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len = MIB;
+    unsigned char *data = make_bytes(len, 11);
+    sha256_hex(data, len, sha);
+
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, NTHREADS);
+    upload_job jobs[NTHREADS];
+    pthread_t tids[NTHREADS];
+    int started = 0;
+    for (int i = 0; i < NTHREADS; i++) {
+        jobs[i] = (upload_job){.store = s, .sha = sha, .data = data, .len = len,
+                               .start = &start, .rc = 1};
+        if (pthread_create(&tids[i], NULL, upload_thread, &jobs[i]) == 0)
+            started++;
+    }
+    CHECK_INT(started, NTHREADS);
+    if (started == NTHREADS) {
+        for (int i = 0; i < NTHREADS; i++) {
+            pthread_join(tids[i], NULL);
+            CHECK_INT(jobs[i].rc, 0);
+            if (jobs[i].rc)
+                fprintf(stderr, "  thread %d: %s\n", i, jobs[i].err.msg);
+        }
+    } else {
+        /* Never reached in practice; the barrier would hang the others. */
+        for (int i = 0; i < started; i++)
+            pthread_cancel(tids[i]);
+    }
+    pthread_barrier_destroy(&start);
+    parcel_path(dir, sha, path, sizeof path);
+    CHECK(file_equals(path, data, len));
+    CHECK_INT(count_parcel_files(dir), 1);
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
+static void test_reopen(void)
+{
+    char dir[256], path[512], sha1[65], sha2[65];
+    store_dir("reopen", dir, sizeof dir);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    const size_t len1 = 1000, len2 = 20000;
+    unsigned char *d1 = make_bytes(len1, 12), *d2 = make_bytes(len2, 13);
+    sha256_hex(d1, len1, sha1);
+    sha256_hex(d2, len2, sha2);
+    wh_err err = {0};
+    CHECK_INT(upload(s, sha1, d1, len1, 300, &err), 0);
+    CHECK_INT(upload(s, sha2, d2, len2, 4096, &err), 0);
+    wh_store_close(s);
+
+    /* What a crash in the named-file fallback would leave behind. */
+    char leftover[512];
+    snprintf(leftover, sizeof leftover, "%s/.tmp/upload-4242-7-12345", dir);
+    int fd = open(leftover, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK_INT(write(fd, "partial", 7), 7);
+        close(fd);
+    }
+    CHECK_INT(count_tmp_names(dir), 1);
+
+    s = open_store(dir);
+    CHECK(s != NULL);
+    if (!s)
+        goto done;
+    CHECK(access(leftover, F_OK) != 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+    uint64_t size = 0;
+    CHECK_INT(wh_store_has(s, sha1, &size, &err), 1);
+    CHECK_INT(size, len1);
+    CHECK_INT(wh_store_has(s, sha2, &size, &err), 1);
+    CHECK_INT(size, len2);
+    wh_blob b;
+    unsigned char buf[64];
+    CHECK_INT(wh_store_open_blob(s, sha2, &b, &err), 0);
+    CHECK_INT(wh_blob_read(&b, 10000, buf, sizeof buf, &err), sizeof buf);
+    CHECK(memcmp(buf, d2 + 10000, sizeof buf) == 0);
+    wh_blob_close(&b);
+    parcel_path(dir, sha1, path, sizeof path);
+    CHECK(file_equals(path, d1, len1));
+    CHECK_INT(count_parcel_files(dir), 2);
+    /* The reopened store still takes uploads. */
+    unsigned char *d3 = make_bytes(333, 14);
+    char sha3[65];
+    sha256_hex(d3, 333, sha3);
+    CHECK_INT(upload(s, sha3, d3, 333, 333, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 3);
+    free(d3);
+    wh_store_close(s);
+done:
+    free(d1);
+    free(d2);
+}
+
+static void test_open_errors(void)
+{
+    char dir[512], file[256];
+    wh_err err = {0};
+    wh_store *s = (wh_store *)&err;
+
+    /* The parent does not exist: the store does not create whole trees. */
+    snprintf(dir, sizeof dir, "%s/no/such/parent", g_root);
+    CHECK(wh_store_open_fs(dir, &s, &err) < 0);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(err.msg, dir);
+
+    /* The path is a regular file. */
+    snprintf(file, sizeof file, "%s/plainfile", g_root);
+    int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    s = (wh_store *)&err;
+    CHECK(wh_store_open_fs(file, &s, &err) < 0);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(err.msg, file);
+}
+
+int main(void)
+{
+    if (!mkdtemp(g_root)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(test_upload_in_chunks);
+    RUN(test_wrong_digest);
+    RUN(test_too_short);
+    RUN(test_too_long);
+    RUN(test_abort);
+    RUN(test_interleaved_same_parcel);
+    RUN(test_commit_when_stored);
+    RUN(test_blob_read);
+    RUN(test_open_blob_unknown);
+    RUN(test_invalid_sha);
+    RUN(test_zero_bytes);
+    RUN(test_multi_mib);
+    RUN(test_threads_same_parcel);
+    RUN(test_reopen);
+    RUN(test_open_errors);
+    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return unit_done("store");
+}
