@@ -41,8 +41,21 @@ static size_t path_push(mapper *m, const char *fmt, ...)
     va_end(ap);
     if (n > 0) {
         m->plen += (size_t)n;
-        if (m->plen >= sizeof m->path)
-            m->plen = sizeof m->path - 1;
+        if (m->plen >= sizeof m->path) {
+            /* vsnprintf cut the component; drop a character it cut in
+             * half, since messages must stay UTF-8. */
+            size_t end = sizeof m->path - 1, i = end;
+            while (i > old && ((unsigned char)m->path[i - 1] & 0xC0) == 0x80)
+                i--;
+            if (i > old) {
+                unsigned char lead = (unsigned char)m->path[i - 1];
+                size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+                if (end - (i - 1) < need)
+                    end = i - 1;
+            }
+            m->plen = end;
+            m->path[end] = '\0';
+        }
     }
     return old;
 }
@@ -137,7 +150,7 @@ static int take_string(mapper *m, const json_t *v, char **out)
  * name things (annotations, features) rather than carry text, so control
  * characters and single quotes are refused: the latter also because the
  * TOML writer cannot quote a key that holds one (see toml.cpp). */
-static int take_key(mapper *m, const char *key, char **out)
+static int check_key(mapper *m, const char *key)
 {
     size_t n = strlen(key);
     if (n > m->lim->max_string)
@@ -153,7 +166,15 @@ static int take_key(mapper *m, const char *key, char **out)
                         wh_str_quote(key, q));
         }
     }
-    *out = wh_arena_strndup(m->arena, key, n);
+    return 0;
+}
+
+static int take_key(mapper *m, const char *key, char **out)
+{
+    int rc = check_key(m, key);
+    if (rc)
+        return rc;
+    *out = wh_arena_strdup(m->arena, key);
     if (!*out)
         return wh_err_set(m->err, WH_ENOMEM, "out of memory");
     return 0;
@@ -331,6 +352,8 @@ static int map_features(mapper *m, const json_t *label, wh_label *l)
     const char *sec;
     json_t *tbl;
     json_object_foreach(v, sec, tbl) {
+        if ((rc = check_key(m, sec)))
+            goto done;
         size_t o2 = path_push(m, ".%s", sec);
         if (!json_is_object(tbl))
             rc = wrong_type(m, tbl, "a table of strings");
@@ -870,6 +893,11 @@ int wh_invoice_parse_json(const char *buf, size_t len,
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
             return wh_err_set(err, WH_ENOMEM, "out of memory parsing JSON");
+        /* jansson quotes the input near the error byte for byte; keep the
+         * message printable ASCII so that it can go into any response. */
+        for (char *c = jerr.text; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
+                *c = '?';
         return wh_err_set(err, WH_EINVAL, "invalid JSON: line %d, column %d: %s",
                           jerr.line, jerr.column, jerr.text);
     }

@@ -581,14 +581,23 @@ static int check_group_cycles(const wh_invoice *inv, const group_index *gi,
                 size_t start = top;
                 while (stack[start - 1] != v)
                     start--;
-                char msg[WH_ERR_MSG_MAX];
+                /* Whole names only, so that a long ring is cut cleanly
+                 * (and never inside a UTF-8 sequence). */
+                char msg[WH_ERR_MSG_MAX - 8];
                 size_t o = (size_t)snprintf(msg, sizeof msg, "group cycle: ");
-                for (size_t k = start - 1; k < top && o < sizeof msg; k++)
-                    o += (size_t)snprintf(msg + o, sizeof msg - o, "%s -> ",
-                                          inv->groups[stack[k]].name);
-                if (o < sizeof msg)
-                    snprintf(msg + o, sizeof msg - o, "%s", inv->groups[v].name);
-                rc = wh_err_set(err, WH_EINVAL, "%s", msg);
+                bool cut = false;
+                for (size_t k = start - 1; k <= top && !cut; k++) {
+                    const char *name = inv->groups[k < top ? stack[k] : v].name;
+                    int w = snprintf(msg + o, sizeof msg - o, "%s%s", name,
+                                     k < top ? " -> " : "");
+                    if (w < 0 || (size_t)w >= sizeof msg - o) {
+                        msg[o] = '\0';
+                        cut = true;
+                    } else {
+                        o += (size_t)w;
+                    }
+                }
+                rc = wh_err_set(err, WH_EINVAL, "%s%s", msg, cut ? "..." : "");
             }
         }
     }

@@ -45,7 +45,8 @@ typedef struct wh_semver {
 int wh_semver_parse(const char *s, wh_semver *out, wh_err *err);
 
 /* SemVer 2.0 precedence: <0, 0, >0.  Build metadata is ignored, so two
- * versions that differ only in build metadata compare equal. */
+ * versions that differ only in build metadata compare equal.  Here and below,
+ * a wh_semver must come from wh_semver_parse (the offsets are trusted). */
 int wh_semver_cmp(const wh_semver *a, const wh_semver *b);
 
 /*
@@ -69,26 +70,35 @@ typedef struct wh_semver_range wh_semver_range; /* opaque */
 
 /*
  * npm (node-semver) range syntax, with includePrerelease=false: comparators
- * <, <=, >, >=, = and bare versions; ^ and ~ (not "~>"); x / X / * wildcards
- * and partial versions (1, 1.2, 1.x, 1.2.*); hyphen ranges "A - B" with
- * partials on either side; "||" between comparator sets; whitespace between
- * comparators means AND; the empty string or "*" means any release.  A
- * version with a prerelease tag only satisfies a set when some comparator in
- * that set has the same major.minor.patch and a prerelease tag of its own.
- * Build metadata is ignored.  As in node-semver, a version in a range may be
- * written with one leading 'v' ("^v1.2.3").
+ * <, <=, >, >=, = and bare versions; ^ and ~; x / X / * wildcards and partial
+ * versions (1, 1.2, 1.x, 1.2.*); hyphen ranges "A - B" with partials on
+ * either side; "||" between comparator sets; whitespace between comparators
+ * means AND; the empty string or "*" means any release.  A version with a
+ * prerelease tag only satisfies a set when some comparator in that set has
+ * the same major.minor.patch and a prerelease tag of its own.  Build metadata
+ * is ignored.
+ *
+ * The semantics are node-semver 7.8's, checked against it case by case,
+ * including its quirks: "v" and "=" prefixes ("^v1.2", "~=1.2"), "1.x.3"
+ * refused as an x-range but read as "1.x" after ^ or ~, and "* || 1.0.0-rc"
+ * collapsing to "*" (so the prerelease no longer matches).  On purpose it
+ * differs in that it refuses "~>" (use "~"), accepts numbers up to
+ * UINT64_MAX where node-semver stops at 2^53-1, and refuses garbage that
+ * node-semver silently deletes, such as a stray '*' inside a version
+ * ("1.2.3*") or a lone "+build" word.
  *
  * Limits: WH_SEMVER_RANGE_MAX bytes, WH_SEMVER_RANGE_MAX_SETS sets and
  * WH_SEMVER_RANGE_MAX_CMPS comparators per set (each ^, ~, x-range or
- * comparator counts one, a hyphen range two); over a limit is WH_ETOOBIG.
- * Invalid syntax is WH_EINVAL with a message naming the bad part.
+ * comparator as written counts one); over a limit is WH_ETOOBIG.  Invalid
+ * syntax is WH_EINVAL with a message naming the bad part.
  *
  * *out is owned by the caller and freed with wh_semver_range_free; it is NULL
  * after a failure.
  */
 int wh_semver_range_parse(const char *s, wh_semver_range **out, wh_err *err);
 
-/* Whether v satisfies r (node-semver's satisfies(v, r)). */
+/* Whether v satisfies r (node-semver's satisfies(v, r)).  v must come from
+ * wh_semver_parse. */
 bool wh_semver_range_match(const wh_semver_range *r, const wh_semver *v);
 
 void wh_semver_range_free(wh_semver_range *r);

@@ -251,10 +251,16 @@ extern "C" int wh_toml_parse(const char *buf, size_t len, json_t **out,
     } catch (const toml::parse_error &e) {
         const std::string_view d = e.description();
         const auto &b = e.source().begin;
+        /* Cut a long description at a character boundary. */
+        size_t n = d.size();
+        if (n > 400) {
+            n = 400;
+            while (n > 0 && (static_cast<unsigned char>(d[n]) & 0xC0) == 0x80)
+                n--;
+        }
         return wh_err_set(err, WH_EINVAL, "line %u, column %u: %.*s",
                           static_cast<unsigned>(b.line),
-                          static_cast<unsigned>(b.column),
-                          static_cast<int>(d.size() > 400 ? 400 : d.size()),
+                          static_cast<unsigned>(b.column), static_cast<int>(n),
                           d.data());
     } catch (const std::bad_alloc &) {
         return wh_err_set(err, WH_ENOMEM, "out of memory while parsing TOML");

@@ -4,7 +4,8 @@
  * Besides not crashing, whatever parses must survive every trip exactly:
  * emitting it as TOML and as JSON always works, parsing either emission
  * gives an equal invoice that validates the same way, and emitting that
- * again gives the same bytes (the output is canonical).  Any broken
+ * again gives the same bytes (the output is canonical).  Every error
+ * message is valid UTF-8.  Any broken
  * invariant aborts, which libFuzzer reports as a crash.
  */
 #include <stdint.h>
@@ -35,6 +36,16 @@ static void broken(const char *what, const wh_err *err)
 {
     fprintf(stderr, "invariant broken: %s: %s\n", what, err->msg);
     abort();
+}
+
+/* Messages end up in HTTP error bodies, JSON ones included: they must
+ * never be empty, and always UTF-8. */
+static void check_message(const wh_err *err)
+{
+    json_t *s = json_string(err->msg);
+    if (!s || !err->msg[0])
+        broken("the message is empty or not UTF-8", err);
+    json_decref(s);
 }
 
 /* Emits `inv` in one format, parses it back, and checks the invariants. */
@@ -77,9 +88,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wh_invoice *inv = NULL;
     wh_err err = {0};
-    if (FUZZ_PARSE((const char *)data, size, &limits, &inv, &err))
+    if (FUZZ_PARSE((const char *)data, size, &limits, &inv, &err)) {
+        check_message(&err);
         return 0;
+    }
     int vrc = wh_invoice_validate(inv, &err);
+    if (vrc)
+        check_message(&err);
     for (size_t i = 0; i < inv->n_parcels; i++) {
         json_t *l = wh_label_to_json(&inv->parcels[i].label);
         if (!l)

@@ -902,6 +902,38 @@ static void test_long_group_chain(void)
     free(doc);
 }
 
+/* Messages go into JSON error bodies, so they must stay valid UTF-8 even
+ * when they quote invalid input or are cut short. */
+static void test_messages_stay_utf8(void)
+{
+    wh_invoice *inv = NULL;
+    wh_err err = {0};
+    const char *junk = "{\"bindleVersion\":\"\xff\xfe\"}";
+    CHECK_INT(wh_invoice_parse_json(junk, strlen(junk), NULL, &inv, &err), WH_EINVAL);
+    CHECK_CONTAINS(err.msg, "invalid JSON");
+    json_t *s = json_string(err.msg);
+    CHECK(s != NULL);
+    json_decref(s);
+
+    /* A feature section name long enough to overflow the path buffer,
+     * made of two-byte characters placed so that the cut falls inside
+     * one of them. */
+    char doc[2048];
+    size_t o = (size_t)snprintf(doc, sizeof doc,
+                                "{" JHDR ",\"parcel\":[{\"label\":{\"sha256\":\"" SHA1
+                                "\",\"mediaType\":\"t\",\"name\":\"n\",\"size\":1,"
+                                "\"feature\":{\"xy");
+    for (int i = 0; i < 300; i++)
+        o += (size_t)snprintf(doc + o, sizeof doc - o, "\xc3\xa9");
+    snprintf(doc + o, sizeof doc - o, "\":{\"k\":1}}}}]}");
+    CHECK_INT(wh_invoice_parse_json(doc, strlen(doc), NULL, &inv, &err), WH_EINVAL);
+    CHECK_CONTAINS(err.msg, "parcel[0].label.feature.xy\xc3\xa9");
+    CHECK_CONTAINS(err.msg, "expected a string, got integer");
+    s = json_string(err.msg);
+    CHECK(s != NULL);
+    json_decref(s);
+}
+
 int main(void)
 {
     RUN(test_every_fixture_parses);
@@ -921,5 +953,6 @@ int main(void)
     RUN(test_bad_invoices);
     RUN(test_good_neighbours_pass);
     RUN(test_long_group_chain);
+    RUN(test_messages_stay_utf8);
     return unit_done("invoice");
 }
