@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "http_parse.h"
+#include "schema/invoice.h"
+#include "schema/semver.h"
 #include "schema/toml.h"
 
 /* After replying early we read and drop at most this much more body before
@@ -168,6 +170,17 @@ static bool content_is_json(const char *ct)
            (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
+bool wh_req_check_id(wh_req *req, const char *name, const char *version)
+{
+    wh_err e;
+    wh_semver v;
+    if (wh_name_validate(name, &e) != 0 || wh_semver_parse(version, &v, &e) != 0) {
+        wh_reply_err(req, &e);
+        return false;
+    }
+    return true;
+}
+
 static bool method_is(wh_req *req, const char *m)
 {
     return strcmp(req->method, m) == 0;
@@ -283,6 +296,23 @@ static enum MHD_Result queue(wh_req *req)
     return r;
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* The request line and headers, as sent (near enough: decoding shrinks). */
+static size_t header_bytes(wh_req *req, const char *url)
+{
+    size_t n = strlen(req->method) + strlen(url) + 12;
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND,
+                              add_header_size, &n);
+    return n;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -303,7 +333,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->path = url;
         req->want_json = wh_http_prefers_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
         req->body_json = content_is_json(wh_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
-        route(req);
+        /* libmicrohttpd refuses headers that overflow its connection memory
+         * (twice the limit, so that a body chunk still fits beside them);
+         * the limit itself is enforced here, with an answer in our format. */
+        if (header_bytes(req, url) > srv->cfg.max_header_bytes)
+            wh_reply_error(req, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+                           "the request line and headers are over the %llu-byte limit "
+                           "(max-header-bytes)",
+                           (unsigned long long)srv->cfg.max_header_bytes);
+        else
+            route(req);
         if (!req->resp && req->body_mode == WH_BODY_NONE && !req->on_end)
             wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
         /* libmicrohttpd closes the connection after a reply queued before
@@ -354,6 +393,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(req->body);
     free(req);
     *con_cls = NULL;
+}
+
+/* Decodes %HH in paths and query arguments as libmicrohttpd would, except
+ * that a decoded NUL ("%00") becomes DEL (0x7f).  Everything downstream
+ * reads these as C strings; a NUL would silently cut "a/1.0.0%00junk" to
+ * "a/1.0.0" and act on another bindle.  DEL is a control character, which
+ * every name, version and hash check refuses with a 400. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    size_t len = MHD_http_unescape(s);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\0')
+            s[i] = 0x7f;
+    return len;
 }
 
 /* Parses HOST:PORT or [V6]:PORT into a socket address. */
@@ -431,6 +486,7 @@ int wh_http_start(wh_server *srv, char *host, size_t host_cap, uint16_t *port, w
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->cfg.max_header_bytes * 2,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (!srv->daemon)

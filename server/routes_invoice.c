@@ -16,25 +16,12 @@
 #include <string.h>
 
 #include "schema/invoice_json.h"
-#include "schema/semver.h"
 #include "server.h"
 
 static bool arg_true(wh_req *req, const char *name)
 {
     const char *v = wh_req_arg(req, name);
     return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
-/* Checks NAME and VERSION from a URL; replies 400 and returns false if bad. */
-static bool check_id(wh_req *req, const char *name, const char *version)
-{
-    wh_err e;
-    wh_semver v;
-    if (wh_name_validate(name, &e) != 0 || wh_semver_parse(version, &v, &e) != 0) {
-        wh_reply_err(req, &e);
-        return false;
-    }
-    return true;
 }
 
 /* The labels of the parcels flagged missing, as a JSON array. */
@@ -200,7 +187,7 @@ done:
 
 void wh_route_invoice(wh_req *req, const char *name, const char *version)
 {
-    if (!check_id(req, name, version))
+    if (!wh_req_check_id(req, name, version))
         return;
     if (strcmp(req->method, "DELETE") == 0)
         return yank(req, name, version);
@@ -219,7 +206,7 @@ void wh_route_invoice(wh_req *req, const char *name, const char *version)
 
 void wh_route_missing(wh_req *req, const char *name, const char *version)
 {
-    if (!check_id(req, name, version))
+    if (!wh_req_check_id(req, name, version))
         return;
     wh_err e;
     wh_cached_invoice *ci = NULL;

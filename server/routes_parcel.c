@@ -141,8 +141,15 @@ static void download(wh_req *req, const wh_label *l)
     char crange[96] = "";
 
     if (etag_matches(wh_req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+        /* A 304 may only carry the Content-Length a 200 would have. */
         status = MHD_HTTP_NOT_MODIFIED;
         r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (r) {
+            char len[24];
+            snprintf(len, sizeof len, "%" PRIu64, blob.size);
+            MHD_set_response_options(r, MHD_RF_INSANITY_HEADER_CONTENT_LENGTH, MHD_RO_END);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH, len);
+        }
         wh_blob_close(&blob);
     } else {
         int rr = wh_http_parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
@@ -189,8 +196,8 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version, const c
     if (!wh_sha256_hex_valid(sha256))
         return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
                               "\"%.80s\" is not a sha256 (64 lowercase hex digits)", sha256);
-    if (wh_name_validate(name, &e) != 0)
-        return wh_reply_err(req, &e);
+    if (!wh_req_check_id(req, name, version))
+        return;
     upload_ctx *u = calloc(1, sizeof *u);
     if (!u)
         return wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

@@ -113,6 +113,10 @@ unsigned wh_http_status(int code);
 const char *wh_req_header(wh_req *req, const char *name);
 const char *wh_req_arg(wh_req *req, const char *name);
 
+/* Checks NAME and VERSION taken from a URL; replies 400 naming the broken
+ * rule and returns false when either is malformed. */
+bool wh_req_check_id(wh_req *req, const char *name, const char *version);
+
 /* Logs at `level` when the configured level allows it. */
 void wh_log(wh_server *srv, enum wh_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -77,6 +77,7 @@ req() {
   local method=$1 path=$2; shift 2
   local url=$path
   case "$path" in http*) ;; /healthz*|/v1*|/v2*) url="$BASE$path" ;; *) url="$URL$path" ;; esac
+  : >"$BODY"  # a reply without a body must not leave the last one's behind
   local how=(-X "$method")
   [ "$method" = HEAD ] && how=(--head)
   STATUS=$(curl -sS -o "$BODY" -D "$HDRS" -w '%{http_code}' "${how[@]}" "$@" "$url" 2>"$TMP/curl.err")

@@ -124,7 +124,10 @@ check "a range deep into a larger parcel: 206 with the right bytes" \
   bash -c "[ $STATUS = 206 ] && cmp -s '$BODY' '$TMP/big.slice'"
 check "and Content-Range names the larger size" test "$(header Content-Range)" = "bytes 131070-131089/200000"
 
-for r in bytes=10- bytes=10-20 bytes=100-200 bytes=-0; do
+ranged "Range bytes=3-99999999999999999999999 (past 64 bits): clamped" \
+  bytes=3-99999999999999999999999 3 9
+
+for r in bytes=10- bytes=10-20 bytes=100-200 bytes=-0 bytes=99999999999999999999999-; do
   req GET "/_i/$ID@$SHA" -H "Range: $r"
   expect_error "Range $r is unsatisfiable: 416" 416
   check "Range $r: Content-Range: bytes */10" test "$(header Content-Range)" = "bytes */10"

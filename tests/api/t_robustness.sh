@@ -9,7 +9,15 @@
 stored_files() { find "$DATA/parcels" -path "$DATA/parcels/.tmp" -prune -o -type f -print | wc -l; }
 tmp_entries() { find "$DATA/parcels/.tmp" -mindepth 1 2>/dev/null | wc -l; }
 # Descriptors the server holds on temporary upload files.
-tmp_fds() { ls -l "/proc/$PID/fd" 2>/dev/null | grep -c '/\.tmp/'; }
+tmp_fds() {
+  local f n=0
+  for f in /proc/"$PID"/fd/*; do
+    [[ $(readlink "$f" 2>/dev/null) == */.tmp/* ]] && n=$((n + 1))
+  done
+  echo "$n"
+}
+tmp_clean() { [ "$(tmp_entries)" -eq 0 ]; }
+no_tmp_fds() { [ "$(tmp_fds)" -eq 0 ]; }
 
 # eventually CMD...: CMD succeeds within about 5 s.
 eventually() {
@@ -100,11 +108,12 @@ files0=$(stored_files)
 for i in 1 2 3; do
   hold_upload "$ID" "$HALF" 262144 "$TMP/half.dat" 131072
   check "disconnect $i: the upload was under way" test $? -eq 0
+  check "disconnect $i: the server holds one temporary file for it" test "$(tmp_fds)" -eq 1
   drop_upload
+  check "disconnect $i: the server drops its temporary file at once" eventually no_tmp_fds
 done
 check "after the disconnects no parcel file was stored" test "$(stored_files)" -eq "$files0"
-check "after the disconnects .tmp holds no named file" eventually test "$(tmp_entries)" -eq 0
-check "after the disconnects no temporary file stays open" eventually test "$(tmp_fds)" -eq 0
+check "after the disconnects .tmp holds no named file" eventually tmp_clean
 req GET "/_r/missing/$ID"
 check "after the disconnects _r/missing still lists the parcel" grep -q "$HALF" "$BODY"
 req GET "/_i/$ID@$HALF"
@@ -143,27 +152,28 @@ check "stops cleanly" stop_wharfd
 # ---------------------------------------------------------------- (c)
 start_wharfd || exit 1
 files0=$(stored_files)
+pids=()
 for i in 1 2 3 4 5 6 7 8; do
-  curl -sS -o "$TMP/crowd$i.out" -w '%{http_code}' --limit-rate 4M \
+  curl -sS -o "$TMP/crowd$i.out" -w '%{http_code}\n' --limit-rate 4M --max-time 30 \
     --data-binary @"$TMP/crowd.dat" "$URL/_i/$ID@$CROWD" >"$TMP/crowd$i.status" 2>&1 &
+  pids+=($!)
 done
-wait
+wait "${pids[@]}"
 codes=$(cat "$TMP"/crowd?.status | tr '\n' ' ')
 check "8 clients uploading one parcel at once all get 200 ($codes)" \
   test "$(grep -lx 200 "$TMP"/crowd?.status | wc -l)" -eq 8
 check "exactly one new parcel file exists" test "$(stored_files)" -eq $((files0 + 1))
 f=$(find "$DATA/parcels" -path "$DATA/parcels/.tmp" -prune -o -type f -name "*${CROWD:2}*" -print)
 check "that file has the right content" cmp -s "$f" "$TMP/crowd.dat"
-check ".tmp holds no named file after the crowd" eventually test "$(tmp_entries)" -eq 0
-check "no temporary file stays open after the crowd" eventually test "$(tmp_fds)" -eq 0
+check ".tmp holds no named file after the crowd" eventually tmp_clean
+check "no temporary file stays open after the crowd" eventually no_tmp_fds
 req GET "/_i/$ID@$CROWD"
 check "the crowd's parcel downloads byte-identical" cmp -s "$BODY" "$TMP/crowd.dat"
 
 # ---------------------------------------------------------------- (d)
 hold_upload "$ID" "$KILLED" 131072 "$TMP/killed.dat" 65536
 check "an upload is under way before SIGKILL" test $? -eq 0
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null
+{ kill -KILL "$PID"; wait "$PID"; } 2>/dev/null
 PID=""
 drop_upload
 check "after SIGKILL no parcel file was stored" \
@@ -229,16 +239,12 @@ req POST /_i --data-binary @"$TMP/big.toml"
 expect_status "create the 64 MiB bindle: 202" 202
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$PID/status"; }
 before=$(hwm)
-curl -sS -o "$TMP/big.up" -w '%{http_code}' --data-binary @"$TMP/big.dat" \
+curl -sS -o "$TMP/big.up" -w '%{http_code}' --max-time 60 --data-binary @"$TMP/big.dat" \
   "$URL/_i/wharf.test/big/1.0.0@$BIG" >"$TMP/big.status" 2>&1 &
-curlpid=$!
-peak=0
-while kill -0 "$curlpid" 2>/dev/null; do
-  h=$(hwm); [ -n "$h" ] && [ "$h" -gt "$peak" ] && peak=$h
-  sleep 0.05
-done
-wait "$curlpid"
-h=$(hwm); [ -n "$h" ] && [ "$h" -gt "$peak" ] && peak=$h
+# VmHWM is the peak resident size so far, so reading it after the upload
+# covers every moment of it.
+wait $!
+peak=$(hwm)
 check "the 64 MiB upload: 200" test "$(cat "$TMP/big.status")" = 200
 check "the server's peak RSS stays under 128 MiB (${before} kB before, ${peak} kB peak)" \
   test "$peak" -lt 131072
