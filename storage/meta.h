@@ -2,11 +2,12 @@
  * meta.h - the metadata store: which invoices exist, their canonical
  * documents, which parcels are stored, and search over them.
  *
- * One backend today, SQLite in WAL mode (meta_sqlite.c); PostgreSQL will
- * slot in behind the same functions, which is why no SQL and no sqlite3
- * type appears here.  Everything the server serves per request comes out of
- * one prepared statement on a pooled connection; invoices are stored as the
- * canonical TOML and JSON bytes that GET returns, so serving never parses.
+ * One backend today, SQLite in WAL mode (meta_sqlite.c, its search in
+ * meta_search.c); PostgreSQL will slot in behind the same functions, which
+ * is why no SQL and no sqlite3 type appears here.  Everything the server
+ * serves per request comes out of one prepared statement on a pooled
+ * connection; invoices are stored as the canonical TOML and JSON bytes that
+ * GET returns, so serving never parses.
  *
  * Thread safety: a wh_meta may be used from any number of threads at once.
  * Ownership: every *out structure is the caller's, released with the _free

@@ -1,5 +1,9 @@
 /*
- * meta_sqlite.c - the metadata store on SQLite (see meta.h).
+ * meta_sqlite.c - the metadata store on SQLite (see meta.h): the connection
+ * pool, schema migrations, the per-connection prepared statements, and
+ * storing, reading and yanking invoices and recording parcels.  Search over
+ * the stored invoices is meta_search.c; the pieces of this file it uses are
+ * declared in meta_sqlite_internal.h.
  *
  * Connections: SQLite connections are not to be shared between threads
  * while in use, and opening one per request would cost more than the
@@ -11,17 +15,10 @@
  * survives a power cut, and readers never wait for a writer.  Writers take
  * the write lock up front (BEGIN IMMEDIATE) so that two writers never
  * deadlock upgrading read locks, and wait up to BUSY_MS for each other.
- *
- * Search: the query is built from a fixed skeleton and bound parameters; the
- * only text spliced in is the number of terms (bounded), never user input.
- * SemVer ranges are matched by an SQL function registered on every
- * connection (wh_semver_match), which parses each range once per statement
- * through sqlite3_get_auxdata.
  */
 #include "meta.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "meta_sqlite_internal.h"
 #include "migrations.h"
 #include "schema/semver.h"
 
@@ -72,59 +70,34 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
-typedef struct conn {
+struct wh_meta_conn {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
-    struct conn *next_free;
-} conn;
+    wh_meta_conn *next_free;
+};
 
 struct wh_meta {
     char *path;
     int schema_version;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    conn *free_list;
+    wh_meta_conn *free_list;
     int open_conns;
     int max_conns;
 };
 
-static int db_err(wh_err *err, sqlite3 *db, const char *what)
+sqlite3 *wh_meta_conn_db(wh_meta_conn *c)
+{
+    return c->db;
+}
+
+int wh_meta_db_err(wh_err *err, sqlite3 *db, const char *what)
 {
     int code = sqlite3_extended_errcode(db);
     int rc = (code & 0xff) == SQLITE_FULL ? WH_EIO
            : (code & 0xff) == SQLITE_BUSY ? WH_EBUSY
            : WH_EIO;
     return wh_err_set(err, rc, "database: %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* SQL: wh_semver_match(version, range) -> 1 / 0.  A bad range raises an
- * error naming it, which the search turns into WH_EINVAL. */
-static void fn_semver_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const char *ver = (const char *)sqlite3_value_text(argv[0]);
-    wh_semver_range *r = sqlite3_get_auxdata(ctx, 1);
-    if (!r) {
-        const char *range = (const char *)sqlite3_value_text(argv[1]);
-        wh_err e;
-        wh_err_clear(&e);
-        if (!range || wh_semver_range_parse(range, &r, &e) != 0) {
-            sqlite3_result_error(ctx, e.msg[0] ? e.msg : "bad version range", -1);
-            return;
-        }
-        sqlite3_set_auxdata(ctx, 1, r, (void (*)(void *))wh_semver_range_free);
-        r = sqlite3_get_auxdata(ctx, 1);
-        if (!r) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-    }
-    wh_semver v;
-    if (!ver || wh_semver_parse(ver, &v, NULL) != 0) {
-        sqlite3_result_int(ctx, 0);
-        return;
-    }
-    sqlite3_result_int(ctx, wh_semver_range_match(r, &v) ? 1 : 0);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, wh_err *err, const char *what)
@@ -138,7 +111,7 @@ static int exec_sql(sqlite3 *db, const char *sql, wh_err *err, const char *what)
     return 0;
 }
 
-static void conn_close(conn *c)
+static void conn_close(wh_meta_conn *c)
 {
     if (!c)
         return;
@@ -148,10 +121,10 @@ static void conn_close(conn *c)
     free(c);
 }
 
-static int conn_open(wh_meta *m, conn **out, wh_err *err)
+static int conn_open(wh_meta *m, wh_meta_conn **out, wh_err *err)
 {
     *out = NULL;
-    conn *c = calloc(1, sizeof *c);
+    wh_meta_conn *c = calloc(1, sizeof *c);
     if (!c)
         return wh_err_set(err, WH_ENOMEM, "out of memory");
     int rc;
@@ -170,12 +143,9 @@ static int conn_open(wh_meta *m, conn **out, wh_err *err)
                   err, m->path);
     if (rc)
         goto fail;
-    if (sqlite3_create_function(c->db, "wh_semver_match", 2,
-                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_semver_match,
-                                NULL, NULL) != SQLITE_OK) {
-        rc = db_err(err, c->db, "registering wh_semver_match");
+    rc = wh_meta_search_register(c->db, err);
+    if (rc)
         goto fail;
-    }
     *out = c;
     return 0;
 fail:
@@ -184,12 +154,12 @@ fail:
 }
 
 /* Prepares the statement cache; only after migrations, since it names tables. */
-static int conn_prepare(conn *c, wh_err *err)
+static int conn_prepare(wh_meta_conn *c, wh_err *err)
 {
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i],
                                NULL) != SQLITE_OK)
-            return db_err(err, c->db, stmt_sql[i]);
+            return wh_meta_db_err(err, c->db, stmt_sql[i]);
     }
     return 0;
 }
@@ -206,7 +176,7 @@ static int migrate(wh_meta *m, sqlite3 *db, wh_err *err)
     int current = 0;
     if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
                            NULL) != SQLITE_OK)
-        return db_err(err, db, "reading schema_version");
+        return wh_meta_db_err(err, db, "reading schema_version");
     if (sqlite3_step(st) == SQLITE_ROW)
         current = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -257,7 +227,7 @@ int wh_meta_open_sqlite(const char *path, int max_conns, wh_meta **out, wh_err *
     m->max_conns = max_conns < 1 ? 1 : max_conns;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
-    conn *c = NULL;
+    wh_meta_conn *c = NULL;
     int rc = m->path ? conn_open(m, &c, err) : wh_err_set(err, WH_ENOMEM, "out of memory");
     if (!rc)
         rc = migrate(m, c->db, err);
@@ -278,9 +248,9 @@ void wh_meta_close(wh_meta *m)
 {
     if (!m)
         return;
-    conn *c = m->free_list;
+    wh_meta_conn *c = m->free_list;
     while (c) {
-        conn *next = c->next_free;
+        wh_meta_conn *next = c->next_free;
         conn_close(c);
         c = next;
     }
@@ -296,12 +266,12 @@ int wh_meta_schema_version(wh_meta *m)
 }
 
 /* Takes a connection from the pool, opening one while under max_conns. */
-static int acquire(wh_meta *m, conn **out, wh_err *err)
+int wh_meta_conn_acquire(wh_meta *m, wh_meta_conn **out, wh_err *err)
 {
     pthread_mutex_lock(&m->lock);
     while (!m->free_list && m->open_conns >= m->max_conns)
         pthread_cond_wait(&m->cond, &m->lock);
-    conn *c = m->free_list;
+    wh_meta_conn *c = m->free_list;
     if (c) {
         m->free_list = c->next_free;
         pthread_mutex_unlock(&m->lock);
@@ -325,7 +295,7 @@ static int acquire(wh_meta *m, conn **out, wh_err *err)
     return 0;
 }
 
-static void release(wh_meta *m, conn *c)
+void wh_meta_conn_release(wh_meta *m, wh_meta_conn *c)
 {
     for (int i = 0; i < ST_COUNT; i++) {
         if (c->st[i]) {
@@ -340,13 +310,13 @@ static void release(wh_meta *m, conn *c)
     pthread_mutex_unlock(&m->lock);
 }
 
-static int step_done(conn *c, enum stmt_id id, wh_err *err, const char *what)
+static int step_done(wh_meta_conn *c, enum stmt_id id, wh_err *err, const char *what)
 {
     sqlite3_stmt *st = c->st[id];
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_DONE && r != SQLITE_ROW)
-        return db_err(err, c->db, what);
+        return wh_meta_db_err(err, c->db, what);
     return 0;
 }
 
@@ -371,7 +341,7 @@ void wh_invoice_doc_free(wh_invoice_doc *d)
 }
 
 /* Reads id, yanked, doc_toml, doc_json (columns 0..3) from a row. */
-static int doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err)
+int wh_meta_doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err)
 {
     wh_invoice_doc *d = calloc(1, sizeof *d);
     if (!d)
@@ -396,8 +366,8 @@ int wh_meta_invoice_get(wh_meta *m, const char *name, const char *version,
                         wh_invoice_doc **out, wh_err *err)
 {
     *out = NULL;
-    conn *c;
-    int rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = c->st[ST_INVOICE_GET];
@@ -405,12 +375,12 @@ int wh_meta_invoice_get(wh_meta *m, const char *name, const char *version,
     sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
-        rc = doc_from_row(st, out, err);
+        rc = wh_meta_doc_from_row(st, out, err);
     else if (r == SQLITE_DONE)
         rc = wh_err_set(err, WH_ENOTFOUND, "no bindle %s/%s", name, version);
     else
-        rc = db_err(err, c->db, "reading an invoice");
-    release(m, c);
+        rc = wh_meta_db_err(err, c->db, "reading an invoice");
+    wh_meta_conn_release(m, c);
     return rc;
 }
 
@@ -445,8 +415,8 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     join_list(&inv->bindle.authors, authors, sizeof authors);
     const char *desc = inv->bindle.description ? inv->bindle.description : "";
 
-    conn *c;
-    rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     rc = step_done(c, ST_BEGIN, err, "starting a transaction");
@@ -471,7 +441,7 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
         goto rollback;
     }
     if (r != SQLITE_DONE) {
-        rc = db_err(err, c->db, "storing an invoice");
+        rc = wh_meta_db_err(err, c->db, "storing an invoice");
         goto rollback;
     }
     sqlite3_int64 id = sqlite3_last_insert_rowid(c->db);
@@ -507,7 +477,7 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
 rollback:
     step_done(c, ST_ROLLBACK, NULL, "rollback");
 done:
-    release(m, c);
+    wh_meta_conn_release(m, c);
     return rc;
 }
 
@@ -515,8 +485,8 @@ int wh_meta_invoice_yank(wh_meta *m, const char *name, const char *version,
                          const char *reason, const char *toml, size_t toml_len,
                          const char *json, size_t json_len, wh_err *err)
 {
-    conn *c;
-    int rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = c->st[ST_YANK];
@@ -541,17 +511,17 @@ int wh_meta_invoice_yank(wh_meta *m, const char *name, const char *version,
             sqlite3_reset(g);
             rc = r == SQLITE_ROW    ? 0
                : r == SQLITE_DONE   ? wh_err_set(err, WH_ENOTFOUND, "no bindle %s/%s", name, version)
-                                    : db_err(err, c->db, "yanking");
+                                    : wh_meta_db_err(err, c->db, "yanking");
         }
     }
-    release(m, c);
+    wh_meta_conn_release(m, c);
     return rc;
 }
 
 int wh_meta_parcel_add(wh_meta *m, const char *sha256, uint64_t size, wh_err *err)
 {
-    conn *c;
-    int rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = c->st[ST_PARCEL_ADD];
@@ -559,11 +529,11 @@ int wh_meta_parcel_add(wh_meta *m, const char *sha256, uint64_t size, wh_err *er
     sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
     rc = step_done(c, ST_PARCEL_ADD, err, "recording a parcel");
-    release(m, c);
+    wh_meta_conn_release(m, c);
     return rc;
 }
 
-static int parcel_has(conn *c, const char *sha256, wh_err *err)
+static int parcel_has(wh_meta_conn *c, const char *sha256, wh_err *err)
 {
     sqlite3_stmt *st = c->st[ST_PARCEL_HAS];
     sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
@@ -573,17 +543,17 @@ static int parcel_has(conn *c, const char *sha256, wh_err *err)
         return 1;
     if (r == SQLITE_DONE)
         return 0;
-    return db_err(err, c->db, "looking up a parcel");
+    return wh_meta_db_err(err, c->db, "looking up a parcel");
 }
 
 int wh_meta_parcel_has(wh_meta *m, const char *sha256, wh_err *err)
 {
-    conn *c;
-    int rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     rc = parcel_has(c, sha256, err);
-    release(m, c);
+    wh_meta_conn_release(m, c);
     return rc;
 }
 
@@ -591,8 +561,8 @@ int wh_meta_missing(wh_meta *m, const wh_invoice *inv, bool *missing, size_t *n_
                     wh_err *err)
 {
     *n_missing = 0;
-    conn *c;
-    int rc = acquire(m, &c, err);
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
     for (size_t i = 0; i < inv->n_parcels; i++) {
@@ -605,214 +575,6 @@ int wh_meta_missing(wh_meta *m, const wh_invoice *inv, bool *missing, size_t *n_
         if (!has)
             (*n_missing)++;
     }
-    release(m, c);
+    wh_meta_conn_release(m, c);
     return rc;
-}
-
-void wh_meta_hits_free(wh_meta_hits *h)
-{
-    if (!h)
-        return;
-    for (size_t i = 0; i < h->n; i++)
-        wh_invoice_doc_free(h->docs[i]);
-    free(h->docs);
-    free(h);
-}
-
-/* A fixed buffer for building SQL text; appends past its end set overflow
- * instead of writing, so a caller checks once at the end. */
-typedef struct sqlbuf {
-    char buf[8192];
-    size_t len;
-    bool overflow;
-} sqlbuf;
-
-static void sql_append(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sql_append(sqlbuf *b, const char *fmt, ...)
-{
-    if (b->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->buf + b->len, sizeof b->buf - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof b->buf - b->len) {
-        b->overflow = true;
-        b->buf[b->len] = '\0';
-        return;
-    }
-    b->len += (size_t)n;
-}
-
-/* One search term, and whether the trigram index can serve it. */
-typedef struct term {
-    const char *s;
-    size_t len;
-} term;
-
-/* Counts UTF-8 code points: the trigram index needs three of them. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
-/* Appends `"term"` with embedded quotes doubled, as FTS5 wants them. */
-static int fts_quote(char *buf, size_t cap, size_t *used, const term *t, bool strict)
-{
-    const char *prefix = *used ? " AND " : "";
-    const char *col = strict ? "name : " : "";
-    int n = snprintf(buf + *used, cap - *used, "%s%s\"", prefix, col);
-    if (n < 0 || (size_t)n >= cap - *used)
-        return -1;
-    *used += (size_t)n;
-    for (size_t i = 0; i < t->len; i++) {
-        if (*used + 3 >= cap)
-            return -1;
-        if (t->s[i] == '"')
-            buf[(*used)++] = '"';
-        buf[(*used)++] = t->s[i];
-    }
-    if (*used + 2 >= cap)
-        return -1;
-    buf[(*used)++] = '"';
-    buf[*used] = '\0';
-    return 0;
-}
-
-int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_err *err)
-{
-    *out = NULL;
-    term terms[WH_META_MAX_TERMS];
-    size_t nterms = 0;
-    const char *p = q->q ? q->q : "";
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        const char *start = p;
-        while (*p && *p != ' ')
-            p++;
-        if (nterms == WH_META_MAX_TERMS)
-            return wh_err_set(err, WH_EINVAL, "a query may have at most %d terms",
-                              WH_META_MAX_TERMS);
-        terms[nterms].s = start;
-        terms[nterms].len = (size_t)(p - start);
-        nterms++;
-    }
-    if (q->range && *q->range) {
-        wh_semver_range *r = NULL;
-        int rc = wh_semver_range_parse(q->range, &r, err);
-        wh_semver_range_free(r);
-        if (rc)
-            return rc;
-    }
-
-    /* The FTS5 expression: every term of three or more characters. */
-    char match[4096];
-    size_t mused = 0;
-    match[0] = '\0';
-    for (size_t i = 0; i < nterms; i++) {
-        if (utf8_chars(terms[i].s, terms[i].len) >= 3 &&
-            fts_quote(match, sizeof match, &mused, &terms[i], q->strict) != 0)
-            return wh_err_set(err, WH_EINVAL, "the query is too long");
-    }
-
-    /* The WHERE clause: bound parameters only; ?1 match, ?2 range, ?3 yanked,
-     * ?10.. the terms.  Terms of three or more characters are answered by the
-     * trigram index, which is a case-insensitive substring match (with
-     * Unicode case folding); strict adds a case-sensitive check on the name,
-     * and terms too short for the index are matched by a scan (ASCII case
-     * folding only: SQLite's lower()). */
-    sqlbuf where = {.len = 0};
-    sql_append(&where, "WHERE (?3 OR i.yanked = 0)");
-    if (mused)
-        sql_append(&where, " AND i.id IN (SELECT rowid FROM invoice_fts WHERE invoice_fts MATCH ?1)");
-    if (q->range && *q->range)
-        sql_append(&where, " AND wh_semver_match(i.version, ?2)");
-    for (size_t i = 0; i < nterms; i++) {
-        int k = 10 + (int)i;
-        bool indexed = utf8_chars(terms[i].s, terms[i].len) >= 3;
-        if (q->strict)
-            sql_append(&where, " AND instr(i.name, ?%d) > 0", k);
-        else if (!indexed)
-            sql_append(&where,
-                       " AND (instr(lower(i.name), lower(?%d)) > 0"
-                       " OR instr(lower(i.version), lower(?%d)) > 0"
-                       " OR instr(lower(i.authors), lower(?%d)) > 0"
-                       " OR instr(lower(i.description), lower(?%d)) > 0)",
-                       k, k, k, k);
-    }
-    sqlbuf count_sql = {.len = 0}, page_sql = {.len = 0};
-    sql_append(&count_sql, "SELECT count(*) FROM invoices i %s", where.buf);
-    sql_append(&page_sql,
-               "SELECT i.id, i.yanked, i.doc_toml, i.doc_json FROM invoices i %s "
-               "ORDER BY i.name, i.sort_key, i.version LIMIT ?4 OFFSET ?5",
-               where.buf);
-    if (where.overflow || count_sql.overflow || page_sql.overflow)
-        return wh_err_set(err, WH_EINVAL, "the query is too complex");
-
-    wh_meta_hits *h = calloc(1, sizeof *h);
-    if (!h)
-        return wh_err_set(err, WH_ENOMEM, "out of memory");
-    conn *c;
-    int rc = acquire(m, &c, err);
-    if (rc) {
-        free(h);
-        return rc;
-    }
-    sqlite3_stmt *sts[2] = {NULL, NULL};
-    const char *sqls[2] = {count_sql.buf, page_sql.buf};
-    int nst = q->limit ? 2 : 1;
-    for (int s = 0; s < nst && !rc; s++) {
-        if (sqlite3_prepare_v2(c->db, sqls[s], -1, &sts[s], NULL) != SQLITE_OK) {
-            rc = db_err(err, c->db, "preparing a search");
-            break;
-        }
-        sqlite3_stmt *st = sts[s];
-        if (mused)
-            sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-        if (q->range && *q->range)
-            sqlite3_bind_text(st, 2, q->range, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, q->yanked ? 1 : 0);
-        for (size_t i = 0; i < nterms; i++)
-            sqlite3_bind_text(st, 10 + (int)i, terms[i].s, (int)terms[i].len, SQLITE_STATIC);
-        if (s == 1) {
-            sqlite3_bind_int64(st, 4, q->limit);
-            sqlite3_bind_int64(st, 5, q->offset > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->offset);
-        }
-    }
-    if (!rc) {
-        if (sqlite3_step(sts[0]) == SQLITE_ROW)
-            h->total = (uint64_t)sqlite3_column_int64(sts[0], 0);
-        else
-            rc = db_err(err, c->db, "counting search results");
-    }
-    if (!rc && q->limit) {
-        h->docs = calloc(q->limit, sizeof *h->docs);
-        if (!h->docs)
-            rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        int r = SQLITE_DONE;
-        while (!rc && (r = sqlite3_step(sts[1])) == SQLITE_ROW && h->n < q->limit) {
-            rc = doc_from_row(sts[1], &h->docs[h->n], err);
-            if (!rc)
-                h->n++;
-        }
-        if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
-            rc = db_err(err, c->db, "searching");
-    }
-    sqlite3_finalize(sts[0]);
-    sqlite3_finalize(sts[1]);
-    release(m, c);
-    if (rc) {
-        wh_meta_hits_free(h);
-        return rc;
-    }
-    *out = h;
-    return 0;
 }

@@ -1,0 +1,53 @@
+/*
+ * meta_sqlite_internal.h - private to storage/meta_*.c: what the SQLite
+ * metadata store (meta_sqlite.c) lends to search (meta_search.c), and the
+ * one hook search gives back so every pooled connection can run its
+ * queries.  Nothing outside storage/ includes it; meta.h stays free of SQL
+ * and sqlite3 types.
+ *
+ * Ownership: a wh_meta_conn belongs to the pool of the wh_meta it came from;
+ * the caller borrows it between wh_meta_conn_acquire and
+ * wh_meta_conn_release, and must not finalize or close anything it reaches
+ * through it.  The sqlite3 handle from wh_meta_conn_db is the connection's,
+ * valid while the connection is borrowed; statements the borrower prepares
+ * on it are the borrower's, finalized before release.  A wh_invoice_doc from
+ * wh_meta_doc_from_row is the caller's (wh_invoice_doc_free).
+ */
+#ifndef WH_META_SQLITE_INTERNAL_H
+#define WH_META_SQLITE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "meta.h"
+#include "schema/error.h"
+
+/* One pooled connection with its prepared statements (meta_sqlite.c). */
+typedef struct wh_meta_conn wh_meta_conn;
+
+/*
+ * Borrows a connection, waiting while all max_conns are in use, opening a
+ * new one while under that.  Give it back with wh_meta_conn_release.
+ */
+int wh_meta_conn_acquire(wh_meta *m, wh_meta_conn **out, wh_err *err);
+
+/* Resets the connection's cached statements and returns it to the pool. */
+void wh_meta_conn_release(wh_meta *m, wh_meta_conn *c);
+
+sqlite3 *wh_meta_conn_db(wh_meta_conn *c);
+
+/*
+ * Sets err from the connection's last SQLite error, prefixed by `what`, and
+ * returns the code: WH_EBUSY when the database stayed locked, else WH_EIO.
+ */
+int wh_meta_db_err(wh_err *err, sqlite3 *db, const char *what);
+
+/* Copies a row's id, yanked, doc_toml, doc_json (columns 0..3) into *out. */
+int wh_meta_doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err);
+
+/*
+ * Registers the SQL functions search needs (wh_semver_match) on a new
+ * connection (meta_search.c); the store calls it before any query runs.
+ */
+int wh_meta_search_register(sqlite3 *db, wh_err *err);
+
+#endif
