@@ -1,7 +1,7 @@
 /*
  * invoice.c - the life cycle of a wh_invoice, its lookups and its
- * structural equality; see invoice.h.  The codecs live in invoice_json.c,
- * the rules in invoice_validate.c.
+ * structural equality; see invoice.h.  The codecs live in invoice_json.c
+ * (reading) and invoice_emit.c (writing), the rules in invoice_validate.c.
  */
 #include "invoice.h"
 

@@ -3,7 +3,7 @@
  * wh_invoice.  Both wire formats go through it: JSON directly, TOML through
  * the toml.h bridge, so the two can never disagree on field names, types,
  * required fields or limits.  The four parse/emit functions of invoice.h are
- * built on these.
+ * built on these: reading lives in invoice_json.c, writing in invoice_emit.c.
  *
  * Field names are Bindle 1.0's, the same in TOML and JSON.  Unknown fields
  * are refused wherever they appear.  Annotations and label features come out
