@@ -64,6 +64,7 @@ const char *wh_err_name(int code)
     case WH_EBUSY: return "busy";
     case WH_EUNPROC: return "unprocessable";
     case WH_EFORBIDDEN: return "forbidden";
+    case WH_ENOSPACE: return "no space left";
     default: return "unknown error";
     }
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "invoice.h"
+#include "utf8.h"
 #include "invoice_json.h"
 #include "semver.h"
 
@@ -27,41 +28,6 @@
 /* ------------------------------------------------------------------ */
 /* UTF-8 and quoting                                                   */
 /* ------------------------------------------------------------------ */
-
-/* Decodes one code point from s (n bytes available).  Returns its length,
- * or 0 when s does not start with well-formed UTF-8: truncated, overlong,
- * a surrogate, or past U+10FFFF. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    if (n == 0)
-        return 0;
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; v = c & 0x1Fu; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; v = c & 0x0Fu; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; v = c & 0x07u; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 /* Code points that must not be echoed raw into a message or a terminal:
  * controls, invisible format characters and spaces that do not look like
@@ -90,7 +56,7 @@ const char *wh_str_quote(const char *s, char buf[WH_QUOTE_MAX])
         char piece[16];
         size_t plen;
         uint32_t cp;
-        size_t len = utf8_next(p, n, &cp);
+        size_t len = wh_utf8_next(p, n, &cp);
         if (len == 0) {
             plen = (size_t)snprintf(piece, sizeof piece, "\\x%02X", p[0]);
             len = 1;
@@ -243,7 +209,7 @@ int wh_name_validate(const char *name, wh_err *err)
             continue;
         }
         uint32_t cp;
-        size_t len = utf8_next(s + i, n - i, &cp);
+        size_t len = wh_utf8_next(s + i, n - i, &cp);
         if (len == 0)
             return wh_err_set(err, WH_EINVAL,
                               "bindle name %s is not valid UTF-8 (byte %zu)",
@@ -292,7 +258,7 @@ static int check_label_name(const char *name, size_t pi, wh_err *err)
     const unsigned char *s = (const unsigned char *)name;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t len = utf8_next(s + i, n - i, &cp);
+        size_t len = wh_utf8_next(s + i, n - i, &cp);
         if (len == 0)
             return wh_err_set(err, WH_EINVAL,
                               "parcel[%zu].label.name %s is not valid UTF-8 "

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ static const setting settings[] = {
     S("max-connections", K_UINT, max_connections, "1024", "open connections at once"),
     S("threads", K_UINT, threads, "0", "request threads; 0 = one per core"),
     S("idle-timeout", K_UINT, idle_timeout, "30", "seconds before an idle or stalled connection is closed"),
+    S("min-upload-rate", K_SIZE, min_upload_rate, "16K", "bytes/s an upload must average once idle-timeout has passed; 0: no minimum"),
     S("cache-entries", K_UINT, cache_entries, "4096", "invoices kept in memory, ready to serve"),
 };
 
@@ -208,6 +210,9 @@ static int check(wh_config *cfg, wh_err *err)
         return wh_err_set(err, WH_EINVAL, "max-header-bytes must be at least 1K");
     if (cfg->max_parcels < 1 || cfg->max_uploads < 1 || cfg->max_connections < 1)
         return wh_err_set(err, WH_EINVAL, "max-parcels, max-uploads and max-connections must be at least 1");
+    if (cfg->max_connections > UINT_MAX || cfg->idle_timeout > UINT_MAX)
+        return wh_err_set(err, WH_EINVAL, "max-connections and idle-timeout must be at most %u",
+                          UINT_MAX);
     if (cfg->idle_timeout < 1)
         return wh_err_set(err, WH_EINVAL, "idle-timeout must be at least 1 second");
     if (cfg->threads > 256)

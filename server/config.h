@@ -38,6 +38,7 @@ typedef struct wh_config {
     uint64_t threads;          /* 0: one per core */
     uint64_t idle_timeout;     /* seconds a connection may sit idle */
     uint64_t cache_entries;    /* invoices kept ready to serve */
+    uint64_t min_upload_rate;  /* bytes/s, averaged, after idle_timeout */
 } wh_config;
 
 enum wh_log_level { WH_LOG_ERROR, WH_LOG_WARN, WH_LOG_INFO, WH_LOG_DEBUG };

@@ -28,6 +28,7 @@
 #include "http_parse.h"
 #include "schema/invoice.h"
 #include "schema/semver.h"
+#include "schema/utf8.h"
 #include "schema/toml.h"
 
 /* After replying early we read and drop at most this much more body before
@@ -59,6 +60,7 @@ unsigned wh_http_status(int code)
     case WH_EFORBIDDEN: return MHD_HTTP_FORBIDDEN;
     case WH_EBUSY: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case WH_EUNPROC: return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case WH_ENOSPACE: return MHD_HTTP_INSUFFICIENT_STORAGE;
     default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
 }
@@ -147,6 +149,9 @@ void wh_reply_error(wh_req *req, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages quote what the client sent, which may not be UTF-8 (or may
+     * have been cut mid-character above); JSON cannot hold that. */
+    wh_utf8_sanitize(msg);
     if (status >= 500)
         wh_log(req->srv, WH_LOG_ERROR, "%s %s: %u %s", req->method, req->path, status, msg);
     wh_reply_doc(req, status, json_pack("{s:s}", "error", msg));
@@ -364,8 +369,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (req->body_mode == WH_BODY_BUFFER)
             buffer_body(req, upload_data, len);
-        else if (req->on_data(req, upload_data, len) != 0 && !req->resp)
-            wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "upload failed");
+        else if (req->on_data(req, upload_data, len) != 0)
+            return MHD_NO; /* the handler wants the connection closed now */
         return MHD_YES;
     }
 
@@ -466,6 +471,11 @@ int wh_http_start(wh_server *srv, char *host, size_t host_cap, uint16_t *port, w
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
+    /* libmicrohttpd splits the connection limit between its threads; a
+     * thread whose share is 0 never wakes, and stopping would wait for it
+     * forever. */
+    if (threads > srv->cfg.max_connections)
+        threads = (unsigned)srv->cfg.max_connections;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)

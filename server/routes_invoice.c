@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "schema/invoice_json.h"
+#include "schema/utf8.h"
 #include "server.h"
 
 static bool arg_true(wh_req *req, const char *name)
@@ -85,9 +86,6 @@ static void create_end(wh_req *req)
         rc = wh_invoice_emit_json(inv, &json, &json_len, &e);
     if (rc)
         goto fail;
-    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, &e);
-    if (rc)
-        goto fail;
     missing = calloc(inv->n_parcels ? inv->n_parcels : 1, sizeof *missing);
     size_t n_missing = 0;
     if (!missing) {
@@ -95,6 +93,9 @@ static void create_end(wh_req *req)
         goto fail;
     }
     rc = wh_meta_missing(srv->meta, inv, missing, &n_missing, &e);
+    if (rc)
+        goto fail;
+    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, &e);
     if (rc)
         goto fail;
     wh_log(srv, WH_LOG_INFO, "created %s/%s (%zu parcels, %zu missing)", inv->bindle.name,
@@ -152,6 +153,10 @@ static void yank(wh_req *req, const char *name, const char *version)
         const char *reason = wh_req_arg(req, "reason");
         if (reason && strlen(reason) > 4096) {
             rc = wh_err_set(&e, WH_EINVAL, "the yank reason is over 4096 bytes");
+            goto fail;
+        }
+        if (reason && !wh_utf8_valid(reason, strlen(reason))) {
+            rc = wh_err_set(&e, WH_EINVAL, "the yank reason must be UTF-8");
             goto fail;
         }
         inv->yanked = inv->has_yanked = true;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http_parse.h"
 #include "server.h"
@@ -29,8 +30,27 @@ typedef struct upload_ctx {
     wh_cached_invoice *ci;
     const wh_label *label;
     wh_upload *up;
-    bool counted;   /* holds a slot of max-uploads */
+    bool counted;      /* holds a slot of max-uploads */
+    struct timespec started;
 } upload_ctx;
+
+/* An upload holds one of the max-uploads slots until it ends, and the idle
+ * timeout only catches a client that sends nothing at all: one that
+ * trickles a byte now and then could hold every slot.  So once idle-timeout
+ * has passed, an upload must average min-upload-rate or be cut off. */
+static bool too_slow(wh_req *req, const upload_ctx *u)
+{
+    uint64_t rate = req->srv->cfg.min_upload_rate;
+    if (rate == 0)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - u->started.tv_sec) +
+                  (double)(now.tv_nsec - u->started.tv_nsec) / 1e9;
+    if (secs <= (double)req->srv->cfg.idle_timeout)
+        return false;
+    return (double)wh_upload_received(u->up) < (double)rate * secs;
+}
 
 static void upload_cleanup(wh_req *req)
 {
@@ -49,6 +69,11 @@ static int upload_data(wh_req *req, const char *data, size_t len)
 {
     upload_ctx *u = req->ctx;
     wh_err e;
+    if (too_slow(req, u)) {
+        wh_log(req->srv, WH_LOG_WARN, "cut off an upload of %s below min-upload-rate",
+               u->label->sha256);
+        return -1;
+    }
     if (wh_upload_write(u->up, data, len, &e) != 0) {
         if (e.code == WH_ETOOBIG)
             e.code = WH_EINVAL;  /* more bytes than the label says: a size mismatch */
@@ -108,6 +133,7 @@ static void upload_start(wh_req *req, upload_ctx *u)
     u->counted = true;
     if (wh_store_upload_begin(srv->store, l->sha256, l->size, &u->up, &e) != 0)
         return wh_reply_err(req, &e);
+    clock_gettime(CLOCK_MONOTONIC, &u->started);
     req->body_mode = WH_BODY_STREAM;
     req->on_data = upload_data;
     req->on_end = upload_end;
@@ -142,15 +168,17 @@ static void download(wh_req *req, const wh_label *l)
 
     if (etag_matches(wh_req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
         /* A 304 may only carry the Content-Length a 200 would have. */
+        /* libmicrohttpd sends no body with a 304 but does announce the
+         * response's length, so answer with the whole parcel's response. */
         status = MHD_HTTP_NOT_MODIFIED;
-        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        if (r) {
-            char len[24];
-            snprintf(len, sizeof len, "%" PRIu64, blob.size);
-            MHD_set_response_options(r, MHD_RF_INSANITY_HEADER_CONTENT_LENGTH, MHD_RO_END);
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH, len);
+        if (blob.size == 0) {
+            wh_blob_close(&blob);
+            r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        } else {
+            r = MHD_create_response_from_fd_at_offset64(blob.size, blob.fd, 0);
+            if (!r)
+                wh_blob_close(&blob);
         }
-        wh_blob_close(&blob);
     } else {
         int rr = wh_http_parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
         if (rr < 0) {
@@ -185,6 +213,10 @@ static void download(wh_req *req, const wh_label *l)
     MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+    /* The media type comes from whoever published: never let a browser run
+     * a parcel as a page of this origin. */
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy", "sandbox");
     if (crange[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
     wh_reply_response(req, status, r);

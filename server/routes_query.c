@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "schema/utf8.h"
 #include "server.h"
 
 #define DEFAULT_LIMIT 50
@@ -56,6 +57,8 @@ void wh_route_query(wh_req *req)
         return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "q is over %d bytes", MAX_QUERY_BYTES);
     if (q.range && strlen(q.range) > MAX_QUERY_BYTES)
         return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "v is over %d bytes", MAX_QUERY_BYTES);
+    if ((q.q && !wh_utf8_valid(q.q, strlen(q.q))) || (q.range && !wh_utf8_valid(q.range, strlen(q.range))))
+        return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "q and v must be UTF-8");
     if (o && *o && !parse_u64(o, &q.offset))
         return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "o (offset) must be a whole number, not \"%s\"", o);
     if (q.offset > INT64_MAX)

@@ -77,7 +77,7 @@ struct wh_req {
 
     /* Set by the handler as it needs. */
     void *ctx;
-    int (*on_data)(wh_req *req, const char *data, size_t len);
+    int (*on_data)(wh_req *req, const char *data, size_t len);  /* non-0: close now */
     void (*on_end)(wh_req *req);
     void (*on_cleanup)(wh_req *req);
 

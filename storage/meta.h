@@ -84,6 +84,7 @@ int wh_meta_parcel_has(wh_meta *m, const char *sha256, wh_err *err);
 /*
  * For each parcel of `inv`, sets missing[i] to whether it is not yet stored
  * (missing must hold inv->n_parcels entries) and *n_missing to how many.
+ * WH_EINVAL when a stored parcel's size differs from its label's.
  */
 int wh_meta_missing(wh_meta *m, const wh_invoice *inv, bool *missing,
                     size_t *n_missing, wh_err *err);

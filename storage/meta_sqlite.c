@@ -64,7 +64,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PARCEL_ADD] =
         "INSERT INTO parcels (sha256, size, stored_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (sha256) DO NOTHING",
-    [ST_PARCEL_HAS] = "SELECT 1 FROM parcels WHERE sha256 = ?1",
+    [ST_PARCEL_HAS] = "SELECT size FROM parcels WHERE sha256 = ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -533,11 +533,14 @@ int wh_meta_parcel_add(wh_meta *m, const char *sha256, uint64_t size, wh_err *er
     return rc;
 }
 
-static int parcel_has(wh_meta_conn *c, const char *sha256, wh_err *err)
+/* 1 (and its size in *size when not NULL), 0, or a negative code. */
+static int parcel_has(wh_meta_conn *c, const char *sha256, uint64_t *size, wh_err *err)
 {
     sqlite3_stmt *st = c->st[ST_PARCEL_HAS];
     sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && size)
+        *size = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     if (r == SQLITE_ROW)
         return 1;
@@ -552,7 +555,7 @@ int wh_meta_parcel_has(wh_meta *m, const char *sha256, wh_err *err)
     int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
         return rc;
-    rc = parcel_has(c, sha256, err);
+    rc = parcel_has(c, sha256, NULL, err);
     wh_meta_conn_release(m, c);
     return rc;
 }
@@ -566,9 +569,21 @@ int wh_meta_missing(wh_meta *m, const wh_invoice *inv, bool *missing, size_t *n_
     if (rc)
         return rc;
     for (size_t i = 0; i < inv->n_parcels; i++) {
-        int has = parcel_has(c, inv->parcels[i].label.sha256, err);
+        const wh_label *l = &inv->parcels[i].label;
+        uint64_t size = 0;
+        int has = parcel_has(c, l->sha256, &size, err);
         if (has < 0) {
             rc = has;
+            break;
+        }
+        if (has && size != l->size) {
+            /* The hash fixes the size: a label that disagrees is wrong, and
+             * would otherwise never be reported missing nor re-uploaded. */
+            rc = wh_err_set(err, WH_EINVAL,
+                            "parcel[%zu] (%s): the label says %llu bytes, but the parcel with "
+                            "that sha256 is %llu bytes",
+                            i, l->sha256, (unsigned long long)l->size,
+                            (unsigned long long)size);
             break;
         }
         missing[i] = !has;

@@ -52,6 +52,12 @@ struct wh_upload {
     EVP_MD_CTX *md;
 };
 
+/* A full disk or quota is its own code, so that clients are told 507. */
+static int io_code(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? WH_ENOSPACE : WH_EIO;
+}
+
 static int errno_err(wh_err *err, const char *what, const char *path)
 {
     return wh_err_set(err, WH_EIO, "%s %s: %s", what, path, strerror(errno));
@@ -210,7 +216,7 @@ int wh_upload_write(wh_upload *u, const void *buf, size_t len, wh_err *err)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return wh_err_set(err, WH_EIO, "cannot write parcel %s: %s", u->sha256,
+            return wh_err_set(err, io_code(errno), "cannot write parcel %s: %s", u->sha256,
                               strerror(errno));
         }
         p += n;
@@ -271,7 +277,8 @@ int wh_upload_commit(wh_upload *u, wh_err *err)
         goto done;
     }
     if (fdatasync(u->fd) != 0) {
-        rc = wh_err_set(err, WH_EIO, "cannot sync parcel %s: %s", u->sha256, strerror(errno));
+        rc = wh_err_set(err, io_code(errno), "cannot sync parcel %s: %s", u->sha256,
+                        strerror(errno));
         goto done;
     }
     rc = ensure_fanout_dir(u->store, u->sha256, &subfd, err);
@@ -287,8 +294,13 @@ int wh_upload_commit(wh_upload *u, wh_err *err)
         r = linkat(AT_FDCWD, proc, subfd, leaf, AT_SYMLINK_FOLLOW);
     } else {
         r = renameat2(u->store->tmpfd, u->tmpname, subfd, leaf, RENAME_NOREPLACE);
-        if (r == 0)
+        if (r != 0 && (errno == EINVAL || errno == ENOSYS)) {
+            /* NFS and some FUSE filesystems lack RENAME_NOREPLACE; link()
+             * refuses to replace too, and abort unlinks the temporary name. */
+            r = linkat(u->store->tmpfd, u->tmpname, subfd, leaf, 0);
+        } else if (r == 0) {
             u->tmpname[0] = '\0';
+        }
     }
     if (r != 0 && errno != EEXIST) {
         rc = wh_err_set(err, WH_EIO, "cannot store parcel %s: %s", u->sha256, strerror(errno));
