@@ -10,6 +10,9 @@
 #   expect_status NAME CODE  checks STATUS
 #   expect_body NAME TEXT    checks that BODY contains TEXT
 #   check NAME CMD...        passes when CMD succeeds
+#   expect_error NAME CODE [TEXT]       CODE with one `error = "..."` line (mentioning TEXT)
+#   expect_json_error NAME CODE [TEXT]  the same for {"error": "..."}
+#   alive WHAT               healthz and GET /_i/$ALIVE_ID still answer 200
 #   finish                   prints "N passed, N failed" and sets the exit code
 set -uo pipefail
 
@@ -109,6 +112,56 @@ raw() {
 header() { grep -i "^$1:" "$HDRS" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# expect_error NAME CODE [TEXT]: STATUS is CODE and the body is exactly
+# `error = "..."` in TOML whose message contains TEXT (case-insensitive).
+expect_error() {
+  local name=$1 code=$2 text=${3:-}
+  if [ "$STATUS" != "$code" ]; then
+    fail "$name" "expected HTTP $code, got $STATUS: $(head -c 300 "$BODY")"
+  elif [ "$(header Content-Type)" != application/toml ]; then
+    fail "$name" "error is not TOML: Content-Type '$(header Content-Type)'"
+  elif [ "$(grep -c . "$BODY")" != 1 ] || ! grep -Eq '^error = ".{10,}"$' "$BODY"; then
+    fail "$name" "body is not one 'error = \"...\"' line: $(head -c 300 "$BODY")"
+  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
+    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
+  else
+    pass "$name"
+  fi
+}
+
+# expect_json_error NAME CODE [TEXT]: the same, for {"error": "..."} in JSON.
+expect_json_error() {
+  local name=$1 code=$2 text=${3:-}
+  if [ "$STATUS" != "$code" ]; then
+    fail "$name" "expected HTTP $code, got $STATUS: $(head -c 300 "$BODY")"
+  elif [ "$(header Content-Type)" != application/json ]; then
+    fail "$name" "error is not JSON: Content-Type '$(header Content-Type)'"
+  elif ! tr -d '\n' <"$BODY" | grep -Eq '^ *\{ *"error" *: *"[^"].{9,}" *\} *$'; then
+    fail "$name" "body is not one {\"error\": ...} object: $(head -c 300 "$BODY")"
+  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
+    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
+  else
+    pass "$name"
+  fi
+}
+
+# alive WHAT: the server still answers a health check and GET /_i/$ALIVE_ID
+# (set ALIVE_ID to a bindle the test published) with 200.
+alive() {
+  local health
+  req GET /healthz; health=$STATUS
+  req GET "/_i/$ALIVE_ID"
+  if [ "$health" = 200 ] && [ "$STATUS" = 200 ]; then
+    pass "$1: the server still serves a normal GET"
+  else
+    fail "$1: the server still serves a normal GET" "healthz $health, GET $ALIVE_ID $STATUS"
+  fi
+}
+
+# Parcel files outside .tmp, and anything at all left in .tmp.
+stored_files() { find "$DATA/parcels" -path "$DATA/parcels/.tmp" -prune -o -type f -print | wc -l; }
+tmp_entries() { find "$DATA/parcels/.tmp" -mindepth 1 2>/dev/null | wc -l; }
 
 finish() {
   echo "$(basename "$0" .sh): $_passed passed, $_failed failed"

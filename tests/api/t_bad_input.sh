@@ -6,39 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 GOOD=wharf.test/good/1.0.0
-
-# expect_error NAME CODE [TEXT]: STATUS is CODE and the body is exactly
-# `error = "..."` in TOML whose message contains TEXT (case-insensitive).
-expect_error() {
-  local name=$1 code=$2 text=${3:-}
-  if [ "$STATUS" != "$code" ]; then
-    fail "$name" "expected HTTP $code, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$(header Content-Type)" != application/toml ]; then
-    fail "$name" "error is not TOML: Content-Type '$(header Content-Type)'"
-  elif [ "$(grep -c . "$BODY")" != 1 ] || ! grep -Eq '^error = ".{10,}"$' "$BODY"; then
-    fail "$name" "body is not one 'error = \"...\"' line: $(head -c 300 "$BODY")"
-  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
-    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
-  else
-    pass "$name"
-  fi
-}
-
-# expect_json_error NAME CODE [TEXT]: the same, for {"error": "..."} in JSON.
-expect_json_error() {
-  local name=$1 code=$2 text=${3:-}
-  if [ "$STATUS" != "$code" ]; then
-    fail "$name" "expected HTTP $code, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$(header Content-Type)" != application/json ]; then
-    fail "$name" "error is not JSON: Content-Type '$(header Content-Type)'"
-  elif ! tr -d '\n' <"$BODY" | grep -Eq '^ *\{ *"error" *: *"[^"].{9,}" *\} *$'; then
-    fail "$name" "body is not one {\"error\": ...} object: $(head -c 300 "$BODY")"
-  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
-    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
-  else
-    pass "$name"
-  fi
-}
+ALIVE_ID=$GOOD
 
 # bad_invoice NAME CODE TEXT [CURL ARGS...] <<EOF: POSTs the invoice on stdin.
 bad_invoice() {
@@ -48,21 +16,7 @@ bad_invoice() {
   expect_error "$name" "$code" "$text"
 }
 
-# alive GROUP: the server still answers a health check and a normal GET.
-alive() {
-  local health
-  req GET /healthz; health=$STATUS
-  req GET "/_i/$GOOD"
-  if [ "$health" = 200 ] && [ "$STATUS" = 200 ] && grep -q 'name = "wharf.test/good"' "$BODY"; then
-    pass "$1: the server still serves a normal GET"
-  else
-    fail "$1: the server still serves a normal GET" "healthz $health, GET $GOOD $STATUS"
-  fi
-}
-
 # Parcel files outside .tmp, and anything at all left in .tmp.
-stored_files() { find "$DATA/parcels" -path "$DATA/parcels/.tmp" -prune -o -type f -print | wc -l; }
-tmp_entries() { find "$DATA/parcels/.tmp" -mindepth 1 2>/dev/null | wc -l; }
 
 start_wharfd || exit 1
 

@@ -5,29 +5,7 @@
 # command line; and the flag > environment > config file precedence.
 . "$(dirname "$0")/lib.sh"
 
-# expect_error NAME CODE [TEXT]: STATUS is CODE, the body is one
-# `error = "..."` line whose message contains TEXT.
-expect_error() {
-  local name=$1 code=$2 text=${3:-}
-  if [ "$STATUS" != "$code" ]; then
-    fail "$name" "expected HTTP $code, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$(grep -c . "$BODY")" != 1 ] || ! grep -Eq '^error = ".{10,}"$' "$BODY"; then
-    fail "$name" "body is not one 'error = \"...\"' line: $(head -c 300 "$BODY")"
-  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
-    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
-  else
-    pass "$name"
-  fi
-}
 
-# alive WHAT: the server still answers a health check and a normal GET.
-alive() {
-  local health
-  req GET /healthz; health=$STATUS
-  req GET /_i/wharf.test/limits-good/1.0.0
-  if [ "$health" = 200 ] && [ "$STATUS" = 200 ]; then pass "$1: the server still serves"
-  else fail "$1: the server still serves" "healthz $health, GET $STATUS"; fi
-}
 
 # invoice NAME N [SIZE]: an invoice for NAME/1.0.0 with N parcels whose
 # labels say SIZE bytes (the sha256 of parcel i is that of "parcel i").
@@ -89,6 +67,7 @@ check "a config file with an unknown key: exit 2 naming it" \
 start_wharfd --max-invoice-bytes 2K --max-parcel-bytes 1K --max-parcels 3 \
   --max-header-bytes 4K --max-uploads 1 || exit 1
 
+ALIVE_ID=wharf.test/limits-good/1.0.0
 invoice wharf.test/limits-good 0 >"$TMP/good.toml"
 req POST /_i --data-binary @"$TMP/good.toml"
 expect_status "a small invoice is created" 201

@@ -4,16 +4,6 @@
 # parcel, and a parcel that is listed but not uploaded yet.
 . "$(dirname "$0")/lib.sh"
 
-# expect_error NAME CODE: STATUS is CODE and the body is one `error = "..."`.
-expect_error() {
-  if [ "$STATUS" != "$2" ]; then
-    fail "$1" "expected HTTP $2, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$(grep -c . "$BODY")" != 1 ] || ! grep -Eq '^error = ".{10,}"$' "$BODY"; then
-    fail "$1" "body is not one 'error = \"...\"' line: $(head -c 300 "$BODY")"
-  else
-    pass "$1"
-  fi
-}
 
 # ranged NAME RANGE FIRST LAST: a 206 whose Content-Range and bytes are
 # FIRST..LAST of the ten-byte parcel.

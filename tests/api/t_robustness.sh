@@ -6,8 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # Parcel files outside .tmp; entries (named temporary files) inside it.
-stored_files() { find "$DATA/parcels" -path "$DATA/parcels/.tmp" -prune -o -type f -print | wc -l; }
-tmp_entries() { find "$DATA/parcels/.tmp" -mindepth 1 2>/dev/null | wc -l; }
 # Descriptors the server holds on temporary upload files.
 tmp_fds() {
   local f n=0
