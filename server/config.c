@@ -46,6 +46,7 @@ static const setting settings[] = {
     S("max-uploads", K_UINT, max_uploads, "64", "parcel uploads in progress at once"),
     S("max-connections", K_UINT, max_connections, "1024", "open connections at once"),
     S("threads", K_UINT, threads, "0", "request threads; 0 = one per core"),
+    S("io-threads", K_UINT, io_threads, "4", "threads that finish uploads and creates (fsync, commit) off the request threads"),
     S("idle-timeout", K_UINT, idle_timeout, "30", "seconds before an idle or stalled connection is closed"),
     S("min-upload-rate", K_SIZE, min_upload_rate, "16K", "bytes/s an upload must average once idle-timeout has passed; 0: no minimum"),
     S("cache-entries", K_UINT, cache_entries, "4096", "invoices kept in memory, ready to serve"),
@@ -215,6 +216,8 @@ static int check(wh_config *cfg, wh_err *err)
                           UINT_MAX);
     if (cfg->idle_timeout < 1)
         return wh_err_set(err, WH_EINVAL, "idle-timeout must be at least 1 second");
+    if (cfg->io_threads < 1 || cfg->io_threads > 256)
+        return wh_err_set(err, WH_EINVAL, "io-threads must be from 1 to 256");
     if (cfg->threads > 256)
         return wh_err_set(err, WH_EINVAL, "threads must be at most 256");
     return 0;

@@ -36,6 +36,7 @@ typedef struct wh_config {
     uint64_t max_uploads;      /* parcel uploads in progress at once */
     uint64_t max_connections;
     uint64_t threads;          /* 0: one per core */
+    uint64_t io_threads;       /* the offload pool's size */
     uint64_t idle_timeout;     /* seconds a connection may sit idle */
     uint64_t cache_entries;    /* invoices kept ready to serve */
     uint64_t min_upload_rate;  /* bytes/s, averaged, after idle_timeout */

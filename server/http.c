@@ -318,6 +318,14 @@ static size_t header_bytes(wh_req *req, const char *url)
     return n;
 }
 
+/* Runs a request's on_end, then lets libmicrohttpd carry on with it. */
+static void finish_request(void *arg)
+{
+    wh_req *req = arg;
+    req->on_end(req);
+    MHD_resume_connection(req->conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -374,8 +382,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
-    if (!req->resp && req->on_end)
-        req->on_end(req);
+    if (!req->resp && req->on_end && !req->end_started) {
+        /* The end of a request may wait for the disk: suspend the connection
+         * and finish on the offload pool, which resumes it; libmicrohttpd
+         * then calls us again, and the reply is queued below. */
+        req->end_started = true;
+        MHD_suspend_connection(conn);
+        if (!wh_offload_submit(srv->offload, finish_request, req))
+            finish_request(req); /* stopping: finish here, resume at once */
+        return MHD_YES;
+    }
     if (!req->resp)
         wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
     return req->resp ? queue(req) : MHD_NO;
@@ -477,7 +493,7 @@ int wh_http_start(wh_server *srv, char *host, size_t host_cap, uint16_t *port, w
     if (threads > srv->cfg.max_connections)
         threads = (unsigned)srv->cfg.max_connections;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (srv->tls_cert_pem)

@@ -54,11 +54,15 @@ static int open_stores(wh_server *srv, wh_err *err)
         return rc;
     snprintf(path, sizeof path, "%s/wharf.db", data);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int conns = (int)(srv->cfg.threads ? srv->cfg.threads : (uint64_t)(cores > 0 ? cores : 1)) + 2;
+    int conns = (int)(srv->cfg.threads ? srv->cfg.threads : (uint64_t)(cores > 0 ? cores : 1)) +
+                (int)srv->cfg.io_threads + 1;
     rc = wh_meta_open_sqlite(path, conns, &srv->meta, err);
     if (rc)
         return rc;
-    return wh_invoice_cache_new((size_t)srv->cfg.cache_entries, &srv->cache, err);
+    rc = wh_invoice_cache_new((size_t)srv->cfg.cache_entries, &srv->cache, err);
+    if (rc)
+        return rc;
+    return wh_offload_start((unsigned)srv->cfg.io_threads, &srv->offload, err);
 }
 
 int main(int argc, char **argv)
@@ -112,7 +116,12 @@ int main(int argc, char **argv)
 done:
     if (status != 0)
         fprintf(stderr, "wharfd: %s\n", err.msg);
+    /* Every connection suspended for the pool is resumed by its job, and
+     * once the pool stops, requests finish inline: so when the daemon
+     * stops, none is left suspended (which libmicrohttpd forbids). */
+    wh_offload_stop(srv.offload);
     wh_http_stop(&srv);
+    wh_offload_free(srv.offload);
     wh_invoice_cache_free(srv.cache);
     wh_meta_close(srv.meta);
     wh_store_close(srv.store);

@@ -11,7 +11,9 @@
  *      WH_BODY_BUFFER collects it in memory up to req->body_limit (for
  *      invoices), WH_BODY_STREAM hands each chunk to req->on_data (for
  *      parcels, which are never held whole in memory);
- *   2. at the end of the body, req->on_end answers;
+ *   2. at the end of the body, req->on_end answers.  It runs on a worker of
+ *      the offload pool while the connection is suspended, so it may block
+ *      (fsync, a database commit) without stalling other connections;
  *   3. req->on_cleanup runs when the connection is done with the request,
  *      however it ended (answered, cut off, server stopping), and releases
  *      what the handler holds (an upload in progress is discarded there).
@@ -38,6 +40,7 @@
 
 #include "config.h"
 #include "invoice_cache.h"
+#include "offload.h"
 #include "schema/error.h"
 #include "storage/meta.h"
 #include "storage/store.h"
@@ -48,6 +51,7 @@ typedef struct wh_server {
     wh_store *store;
     wh_meta *meta;
     wh_invoice_cache *cache;
+    wh_offload *offload;              /* where on_end runs (see http.c) */
     struct MHD_Daemon *daemon;
     atomic_uint_fast64_t uploads;     /* parcel uploads in progress */
     char *tls_cert_pem, *tls_key_pem;
@@ -85,6 +89,7 @@ struct wh_req {
     struct MHD_Response *resp;
     unsigned status;
     bool resp_shared;           /* resp belongs to someone else (the cache) */
+    bool end_started;           /* on_end was handed to the offload pool */
 };
 
 /* Replies with `doc` (a JSON object; the reference is stolen) as TOML or JSON,

@@ -82,5 +82,47 @@ check "the server cut the trickler off" test "$(cat "$TMP/trickle")" = closed
 req POST "/_i/wharf.test/trickle/1.0.0@$SHA2" --data-binary @"$TMP/q" -H 'Expect:'
 expect_status "then its slot is free again" 200
 
+check "stops cleanly before the next part" stop_wharfd
+start_wharfd --max-uploads 16 || exit 1
+
+# --- SIGTERM while uploads are finishing on the offload pool: a prompt,
+# clean exit, and every parcel either whole or absent, never in between.
+shas=()
+for i in $(seq 1 16); do
+  head -c 1048576 /dev/urandom >"$TMP/u$i"
+  shas+=("$(sha256_of "$TMP/u$i")")
+done
+{
+  printf 'bindleVersion = "1.0.0"\n[bindle]\nname = "wharf.test/stop"\nversion = "1.0.0"\n'
+  for i in $(seq 1 16); do
+    printf '[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "x/y"\nname = "u%s"\nsize = 1048576\n' "${shas[$((i - 1))]}" "$i"
+  done
+} >"$TMP/stop.toml"
+req POST /_i --data-binary @"$TMP/stop.toml"
+expect_status "create a 16-parcel bindle" 202
+for i in $(seq 1 16); do
+  curl -s -o /dev/null -H 'Expect:' -X POST --data-binary @"$TMP/u$i" \
+    "$URL/_i/wharf.test/stop/1.0.0@${shas[$((i - 1))]}" &
+done
+sleep 0.05
+check "SIGTERM with uploads finishing exits 0 within 10 s" \
+  timeout 10 bash -c "kill -TERM $PID; while kill -0 $PID 2>/dev/null; do sleep 0.05; done"
+wait "$PID"; rc=$?; PID=""
+check "and its exit status is 0" test "$rc" -eq 0
+wait
+start_wharfd --max-uploads 16 || exit 1
+whole=0 absent=0 broken=0
+for i in $(seq 1 16); do
+  req GET "/_i/wharf.test/stop/1.0.0@${shas[$((i - 1))]}"
+  if [ "$STATUS" = 200 ] && cmp -s "$BODY" "$TMP/u$i"; then whole=$((whole + 1))
+  elif [ "$STATUS" = 404 ]; then absent=$((absent + 1))
+  else broken=$((broken + 1)); fi
+done
+echo "# after the stop: $whole parcels whole, $absent absent"
+check "no parcel is half there after the stop" test "$broken" -eq 0
+req GET /_r/missing/wharf.test/stop/1.0.0
+check "the missing list agrees with what is stored" \
+  test "$(grep -c '^sha256' "$BODY")" -eq "$absent"
+
 check "stops cleanly" stop_wharfd
 finish
