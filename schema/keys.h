@@ -23,6 +23,10 @@
  * Unknown fields are refused, as Bindle does.  All cryptography goes through
  * OpenSSL 3's EVP interface.
  *
+ * Implemented in three files: keys.c (roles, raw Ed25519, key decoding and
+ * what both file formats share), keyring.c (wh_keyring_*) and
+ * secret_keys.c (wh_secret_keys_*).
+ *
  * Ownership: a wh_keyring or wh_secret_keys owns every entry and string
  * reachable from it (malloc'd); free the whole with wh_keyring_free /
  * wh_secret_keys_free, never a field.  Pointers to entries (from _find, or
