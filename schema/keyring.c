@@ -79,9 +79,10 @@ int wh_keyring_add(wh_keyring *kr, const char *label, unsigned roles_mask,
     return 0;
 }
 
-static int keyring_entry(wh_keyring *kr, const json_t *e,
-                         const wh_keys_limits *lim, wh_err *err)
+static int keyring_entry(void *dst, const json_t *e, const wh_keys_limits *lim,
+                         wh_err *err)
 {
+    wh_keyring *kr = dst;
     static const char *const fields[] = {"label", "roles", "key",
                                          "labelSignature", NULL};
     const char *label, *key_b64, *lsig;
@@ -113,30 +114,15 @@ int wh_keyring_parse(const char *buf, size_t len,
                      wh_err *err)
 {
     const wh_keys_limits *lim = limits ? limits : &wh_keys_default_limits;
-    json_t *root = NULL, *arr = NULL, *e;
-    wh_keyring *kr = NULL;
     *out = NULL;
-    int rc = wh_keys_parse_doc(buf, len, lim, true, &root, &arr, err);
+    wh_keyring *kr = wh_keyring_new();
+    if (!kr)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    int rc = wh_keys_parse_entries(buf, len, lim, true, keyring_entry, kr, err);
     if (rc)
-        return rc;
-    kr = wh_keyring_new();
-    if (!kr) {
-        rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        goto done;
-    }
-    size_t i;
-    json_array_foreach(arr, i, e) {
-        rc = keyring_entry(kr, e, lim, err);
-        if (rc) {
-            wh_err_prefix(err, "key %zu", i);
-            goto done;
-        }
-    }
-    *out = kr;
-    kr = NULL;
-done:
-    wh_keyring_free(kr);
-    json_decref(root);
+        wh_keyring_free(kr);
+    else
+        *out = kr;
     return rc;
 }
 

@@ -241,9 +241,13 @@ done:
     return rc;
 }
 
-int wh_keys_parse_doc(const char *buf, size_t len, const wh_keys_limits *lim,
-                      bool version_required, json_t **root, json_t **keys,
-                      wh_err *err)
+/* Parses the TOML document under `lim` and checks its top level: only
+ * version and key, version "1.0" (required or not), key an array of at most
+ * lim->max_keys tables.  *keys is NULL when the document has no key; *root
+ * is a new reference the caller releases. */
+static int parse_doc(const char *buf, size_t len, const wh_keys_limits *lim,
+                     bool version_required, json_t **root, json_t **keys,
+                     wh_err *err)
 {
     *root = NULL;
     *keys = NULL;
@@ -445,4 +449,24 @@ json_t *wh_keys_entry_json(const char *label, unsigned roles_mask,
     }
     json_decref(r);
     return o;
+}
+
+int wh_keys_parse_entries(const char *buf, size_t len, const wh_keys_limits *lim,
+                          bool version_required, wh_keys_entry_fn entry, void *dst,
+                          wh_err *err)
+{
+    json_t *root = NULL, *arr = NULL, *e;
+    int rc = parse_doc(buf, len, lim, version_required, &root, &arr, err);
+    if (rc)
+        return rc;
+    size_t i;
+    json_array_foreach(arr, i, e) {
+        rc = entry(dst, e, lim, err);
+        if (rc) {
+            wh_err_prefix(err, "key %zu", i);
+            break;
+        }
+    }
+    json_decref(root);
+    return rc;
 }

@@ -11,9 +11,9 @@
  *
  * Ownership: wh_keys_read_file's *out is a malloc'd NUL-terminated buffer
  * owned by the caller (free; wipe it first when it may hold secrets).
- * wh_keys_parse_doc's *root is a new json_t reference owned by the caller
- * (json_decref); *keys is borrowed from *root and lives as long as it.
- * The strings from wh_keys_get_string / wh_keys_get_label are borrowed from
+ * wh_keys_parse_entries keeps the parsed document to itself: the `entry`
+ * passed to its callback is borrowed and lives only during the call.  The
+ * strings from wh_keys_get_string / wh_keys_get_label are borrowed from
  * `entry`.  wh_keys_strdup returns a malloc'd copy (free).
  * wh_keys_entry_json returns a new json_t reference (json_decref), and so
  * must the `entry` callback given to wh_keys_emit, whose *out is a malloc'd
@@ -36,12 +36,16 @@
 int wh_keys_read_file(const char *path, size_t max_bytes, bool secret,
                       char **out, size_t *len, wh_err *err);
 
-/* Parses the TOML document under `lim` and checks its top level: only
- * version and key, version "1.0" (required or not), key an array of at most
- * lim->max_keys tables.  *keys is NULL when the document has no key. */
-int wh_keys_parse_doc(const char *buf, size_t len, const wh_keys_limits *lim,
-                      bool version_required, json_t **root, json_t **keys,
-                      wh_err *err);
+/* Reads one [[key]] table into `dst` (a keyring or a secret-key set). */
+typedef int (*wh_keys_entry_fn)(void *dst, const json_t *entry,
+                                const wh_keys_limits *lim, wh_err *err);
+
+/* Parses a key file's TOML under `lim`, checks its top level (only version
+ * and key; version "1.0", required or not; at most lim->max_keys tables)
+ * and hands each [[key]] to `entry`, prefixing its errors with "key N". */
+int wh_keys_parse_entries(const char *buf, size_t len, const wh_keys_limits *lim,
+                          bool version_required, wh_keys_entry_fn entry, void *dst,
+                          wh_err *err);
 
 /* Refuses a field of `entry` that is not in the NULL-terminated `allowed`. */
 int wh_keys_check_fields(const json_t *entry, const char *const *allowed,

@@ -86,9 +86,10 @@ static int secret_add(wh_secret_keys *sk, const char *label,
     return 0;
 }
 
-static int secret_entry(wh_secret_keys *sk, const json_t *e,
-                        const wh_keys_limits *lim, wh_err *err)
+static int secret_entry(void *dst, const json_t *e, const wh_keys_limits *lim,
+                        wh_err *err)
 {
+    wh_secret_keys *sk = dst;
     static const char *const fields[] = {"label", "keypair", "roles", NULL};
     const char *label, *kp_b64;
     unsigned r;
@@ -118,30 +119,15 @@ int wh_secret_keys_parse(const char *buf, size_t len,
                          wh_err *err)
 {
     const wh_keys_limits *lim = limits ? limits : &wh_keys_default_limits;
-    json_t *root = NULL, *arr = NULL, *e;
-    wh_secret_keys *sk = NULL;
     *out = NULL;
-    int rc = wh_keys_parse_doc(buf, len, lim, false, &root, &arr, err);
+    wh_secret_keys *sk = wh_secret_keys_new();
+    if (!sk)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    int rc = wh_keys_parse_entries(buf, len, lim, false, secret_entry, sk, err);
     if (rc)
-        return rc;
-    sk = wh_secret_keys_new();
-    if (!sk) {
-        rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        goto done;
-    }
-    size_t i;
-    json_array_foreach(arr, i, e) {
-        rc = secret_entry(sk, e, lim, err);
-        if (rc) {
-            wh_err_prefix(err, "key %zu", i);
-            goto done;
-        }
-    }
-    *out = sk;
-    sk = NULL;
-done:
-    wh_secret_keys_free(sk);
-    json_decref(root);
+        wh_secret_keys_free(sk);
+    else
+        *out = sk;
     return rc;
 }
 
