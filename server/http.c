@@ -250,6 +250,11 @@ static void route(wh_req *req)
                                   "expected /v1/_r/missing/NAME/VERSION, got %s", p);
         return wh_route_missing(req, name, version);
     }
+    if (strcmp(p, "/v1/bindle-keys") == 0) {
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        return wh_route_keys(req);
+    }
     if (strcmp(p, "/v1/_q") == 0) {
         if (!get)
             return reply_method_not_allowed(req, "GET, HEAD");

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "host_key.h"
 #include "server.h"
 
 static int read_file(const char *path, char **out, wh_err *err)
@@ -59,6 +60,12 @@ static int open_stores(wh_server *srv, wh_err *err)
     rc = wh_meta_open_sqlite(path, conns, &srv->meta, err);
     if (rc)
         return rc;
+    bool created = false;
+    rc = wh_host_key_open(data, &srv->host_keys, &srv->host_key, &created, err);
+    if (rc)
+        return rc;
+    if (created)
+        wh_log(srv, WH_LOG_WARN, "created the host key %s/host_key.toml", data);
     rc = wh_invoice_cache_new((size_t)srv->cfg.cache_entries, &srv->cache, err);
     if (rc)
         return rc;
@@ -125,6 +132,7 @@ done:
     wh_invoice_cache_free(srv.cache);
     wh_meta_close(srv.meta);
     wh_store_close(srv.store);
+    wh_secret_keys_free(srv.host_keys);
     free(srv.tls_cert_pem);
     free(srv.tls_key_pem);
     wh_config_free(&srv.cfg);

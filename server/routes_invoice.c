@@ -14,8 +14,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "schema/invoice_json.h"
+#include "schema/signature.h"
 #include "schema/utf8.h"
 #include "server.h"
 
@@ -79,6 +81,14 @@ static void create_end(wh_req *req)
         rc = wh_err_set(&e, WH_EUNPROC,
                         "invoice %s/%s is marked yanked; a bindle cannot be created yanked",
                         inv->bindle.name, inv->bindle.version);
+        goto fail;
+    }
+    /* The host attests what it accepted; the posted signatures stay as sent. */
+    rc = wh_sig_sign(inv, srv->host_key, WH_ROLE_HOST, (int64_t)time(NULL), &e);
+    if (rc) {
+        if (rc == WH_EEXIST)
+            rc = wh_err_set(&e, WH_EINVAL, "invalid invoice: it already carries a signature "
+                            "by this server's host key");
         goto fail;
     }
     rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
@@ -167,7 +177,9 @@ static void yank(wh_req *req, const char *name, const char *version)
                 goto fail;
             }
         }
-        rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
+        rc = wh_sig_sign_yank(inv, srv->host_key, (int64_t)time(NULL), &e);
+        if (!rc)
+            rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
         if (!rc)
             rc = wh_invoice_emit_json(inv, &json, &json_len, &e);
         if (!rc)

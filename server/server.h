@@ -42,6 +42,7 @@
 #include "invoice_cache.h"
 #include "offload.h"
 #include "schema/error.h"
+#include "schema/keys.h"
 #include "storage/meta.h"
 #include "storage/store.h"
 
@@ -52,6 +53,8 @@ typedef struct wh_server {
     wh_meta *meta;
     wh_invoice_cache *cache;
     wh_offload *offload;              /* where on_end runs (see http.c) */
+    wh_secret_keys *host_keys;        /* DATA/host_key.toml */
+    const wh_secret_key *host_key;    /* signs accepted invoices and yanks */
     struct MHD_Daemon *daemon;
     atomic_uint_fast64_t uploads;     /* parcel uploads in progress */
     char *tls_cert_pem, *tls_key_pem;
@@ -140,5 +143,6 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version,
 void wh_route_missing(wh_req *req, const char *name, const char *version);
 void wh_route_query(wh_req *req);
 void wh_route_health(wh_req *req);
+void wh_route_keys(wh_req *req);
 
 #endif
