@@ -180,13 +180,20 @@ static void download(wh_req *req, const wh_label *l)
                 wh_blob_close(&blob);
         }
     } else {
-        int rr = wh_http_parse_range(wh_req_header(req, MHD_HTTP_HEADER_RANGE), blob.size, &first, &last);
+        /* A Range under an If-Range that is not our ETag (another validator,
+         * or a date) must get the whole body: the client's partial copy may
+         * be of other bytes. */
+        const char *if_range = wh_req_header(req, MHD_HTTP_HEADER_IF_RANGE);
+        const char *range = wh_req_header(req, MHD_HTTP_HEADER_RANGE);
+        if (if_range && strcmp(if_range, etag) != 0)
+            range = NULL;
+        int rr = wh_http_parse_range(range, blob.size, &first, &last);
         if (rr < 0) {
             wh_blob_close(&blob);
             snprintf(crange, sizeof crange, "bytes */%" PRIu64, blob.size);
             wh_reply_error(req, MHD_HTTP_RANGE_NOT_SATISFIABLE,
                            "range %s is outside parcel %s of %" PRIu64 " bytes",
-                           wh_req_header(req, MHD_HTTP_HEADER_RANGE), l->sha256, blob.size);
+                           range, l->sha256, blob.size);
             if (req->resp)
                 MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
             return;

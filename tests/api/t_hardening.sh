@@ -49,6 +49,14 @@ req GET "/_i/wharf.test/hard/1.0.0@$SHA" -H "If-None-Match: \"$SHA\""
 expect_status "If-None-Match: 304" 304
 check "the 304 has exactly one Content-Length" test "$(grep -ci '^content-length:' "$HDRS")" -eq 1
 check "and it is the parcel's length" test "$(header Content-Length)" = 1000
+req GET "/_i/wharf.test/hard/1.0.0@$SHA" -H 'Range: bytes=10-19' -H "If-Range: \"$SHA\""
+expect_status "Range under a matching If-Range: 206" 206
+check "with the ten bytes asked for" cmp -s "$BODY" <(tail -c +11 "$TMP/p" | head -c 10)
+req GET "/_i/wharf.test/hard/1.0.0@$SHA" -H 'Range: bytes=10-19' -H 'If-Range: "0000"'
+expect_status "Range under another validator: 200, the whole parcel" 200
+check "all 1000 bytes" cmp -s "$BODY" "$TMP/p"
+req GET "/_i/wharf.test/hard/1.0.0@$SHA" -H 'Range: bytes=10-19' -H 'If-Range: Sat, 21 Nov 2026 07:00:00 GMT'
+expect_status "Range under a date If-Range: 200 (a parcel has no date to match)" 200
 req GET "/_i/wharf.test/hard/1.0.0@$SHA"
 check "parcels are served nosniff" test "$(header X-Content-Type-Options)" = nosniff
 check "and sandboxed" test "$(header Content-Security-Policy)" = sandbox
