@@ -133,7 +133,7 @@ int wh_keyring_load(const char *path, const wh_keys_limits *limits,
     char *buf;
     size_t len;
     *out = NULL;
-    int rc = wh_keys_read_file(path, lim->max_bytes, false, &buf, &len, err);
+    int rc = wh_file_read(path, lim->max_bytes, 0, &buf, &len, err);
     if (rc)
         return rc;
     rc = wh_keyring_parse(buf, len, lim, out, err);

@@ -9,9 +9,7 @@
  * limits, field rules or messages.  These helpers carry the external
  * wh_keys_ prefix only because they must link across the three files.
  *
- * Ownership: wh_keys_read_file's *out is a malloc'd NUL-terminated buffer
- * owned by the caller (free; wipe it first when it may hold secrets).
- * wh_keys_parse_entries keeps the parsed document to itself: the `entry`
+ * Ownership: wh_keys_parse_entries keeps the parsed document to itself: the `entry`
  * passed to its callback is borrowed and lives only during the call.  The
  * strings from wh_keys_get_string / wh_keys_get_label are borrowed from
  * `entry`.  wh_keys_strdup returns a malloc'd copy (free).
@@ -28,13 +26,9 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "file.h"
 #include "keys.h"
 
-/* Reads the regular file at `path`, of at most max_bytes; with `secret`,
- * refuses it when group or others may read or write it.  Every message
- * names the file; WH_ENOTFOUND when it does not exist. */
-int wh_keys_read_file(const char *path, size_t max_bytes, bool secret,
-                      char **out, size_t *len, wh_err *err);
 
 /* Reads one [[key]] table into `dst` (a keyring or a secret-key set). */
 typedef int (*wh_keys_entry_fn)(void *dst, const json_t *entry,

@@ -138,7 +138,7 @@ int wh_secret_keys_load(const char *path, const wh_keys_limits *limits,
     char *buf;
     size_t len;
     *out = NULL;
-    int rc = wh_keys_read_file(path, lim->max_bytes, true, &buf, &len, err);
+    int rc = wh_file_read(path, lim->max_bytes, WH_FILE_PRIVATE, &buf, &len, err);
     if (rc)
         return rc;
     rc = wh_secret_keys_parse(buf, len, lim, out, err);

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "schema/file.h"
 #include "schema/toml.h"
 
 typedef enum { K_STR, K_SIZE, K_UINT } kind;
@@ -138,17 +139,16 @@ static void derive(const char *name, char *buf, size_t cap, bool env)
 
 static int load_file(wh_config *cfg, const char *path, wh_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wh_err_set(err, WH_EINVAL, "cannot read config file %s: %s", path, strerror(errno));
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    bool more = fgetc(f) != EOF;
-    fclose(f);
-    if (more)
-        return wh_err_set(err, WH_ETOOBIG, "config file %s is over 64 KiB", path);
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = wh_file_read(path, 64 * 1024, 0, &buf, &n, err);
+    if (rc) {
+        wh_err_prefix(err, "config file");
+        return rc == WH_ENOTFOUND ? WH_EINVAL : rc;
+    }
     json_t *root = NULL;
-    int rc = wh_toml_parse(buf, n, &root, err);
+    rc = wh_toml_parse(buf, n, &root, err);
+    free(buf);
     if (rc) {
         wh_err_prefix(err, "config file %s", path);
         return rc;

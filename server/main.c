@@ -16,31 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host_key.h"
-#include "server.h"
+#include <openssl/crypto.h>
 
-static int read_file(const char *path, char **out, wh_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wh_err_set(err, WH_EINVAL, "cannot read %s: %s", path, strerror(errno));
-    size_t cap = 1 << 20, n;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return wh_err_set(err, WH_ENOMEM, "out of memory");
-    }
-    n = fread(buf, 1, cap, f);
-    bool more = fgetc(f) != EOF;
-    fclose(f);
-    if (more) {
-        free(buf);
-        return wh_err_set(err, WH_ETOOBIG, "%s is over 1 MiB", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    return 0;
-}
+#include "host_key.h"
+#include "schema/file.h"
+#include "server.h"
 
 static int open_stores(wh_server *srv, wh_err *err)
 {
@@ -100,8 +80,10 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (srv.cfg.tls_cert && (read_file(srv.cfg.tls_cert, &srv.tls_cert_pem, &err) != 0 ||
-                             read_file(srv.cfg.tls_key, &srv.tls_key_pem, &err) != 0))
+    size_t pem_len;
+    if (srv.cfg.tls_cert &&
+        (wh_file_read(srv.cfg.tls_cert, 1 << 20, 0, &srv.tls_cert_pem, &pem_len, &err) != 0 ||
+         wh_file_read(srv.cfg.tls_key, 1 << 20, 0, &srv.tls_key_pem, &pem_len, &err) != 0))
         goto done;
     if (open_stores(&srv, &err) != 0)
         goto done;
@@ -134,6 +116,8 @@ done:
     wh_store_close(srv.store);
     wh_secret_keys_free(srv.host_keys);
     free(srv.tls_cert_pem);
+    if (srv.tls_key_pem)
+        OPENSSL_cleanse(srv.tls_key_pem, strlen(srv.tls_key_pem));
     free(srv.tls_key_pem);
     wh_config_free(&srv.cfg);
     return status;

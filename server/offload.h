@@ -25,7 +25,8 @@ int wh_offload_start(unsigned nthreads, wh_offload **out, wh_err *err);
 
 /*
  * Queues fn(arg) for a worker.  Returns false, queuing nothing, once
- * wh_offload_stop has begun: the caller then runs the job itself.
+ * wh_offload_stop has begun or when out of memory: the caller then runs the
+ * job itself.
  */
 bool wh_offload_submit(wh_offload *o, void (*fn)(void *), void *arg);
 

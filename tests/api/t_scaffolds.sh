@@ -61,8 +61,11 @@ expect_body "JSON body has the name" '"name":"enterprise.com/warpcore"'
 
 req HEAD "/_i/$V1"
 expect_status "HEAD invoice: 200" 200
+head_len=$(header Content-Length)
+head_type=$(header Content-Type)
 req GET "/_i/$V1"
-check "HEAD gives GET's Content-Length" test "$(header Content-Length)" = "$(stat -c %s "$BODY")"
+check "HEAD announces the Content-Length GET sends" test "$head_len" = "$(stat -c %s "$BODY")"
+check "HEAD announces GET's Content-Type" test "$head_type" = "$(header Content-Type)"
 raw 'HEAD /v1/_i/%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' "$V1" >"$TMP/head.raw"
 check "HEAD sends no body after the headers" test "$(tail -c 4 "$TMP/head.raw" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a
 

@@ -15,6 +15,7 @@
 
 #include "schema/invoice.h"
 #include "schema/invoice_json.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,22 +32,6 @@ static const wh_invoice_limits limits = {
     .max_string = 512,
     .max_list = 32,
 };
-
-static void broken(const char *what, const wh_err *err)
-{
-    fprintf(stderr, "invariant broken: %s: %s\n", what, err->msg);
-    abort();
-}
-
-/* Messages end up in HTTP error bodies, JSON ones included: they must
- * never be empty, and always UTF-8. */
-static void check_message(const wh_err *err)
-{
-    json_t *s = json_string(err->msg);
-    if (!s || !err->msg[0])
-        broken("the message is empty or not UTF-8", err);
-    json_decref(s);
-}
 
 /* Emits `inv` in one format, parses it back, and checks the invariants. */
 static void trip(const wh_invoice *inv, int vrc, bool json)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "schema/keys.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,20 +24,6 @@ static const wh_keys_limits limits = {
     .max_keys = 32,
     .max_label = 256,
 };
-
-static void broken(const char *what, const wh_err *err)
-{
-    fprintf(stderr, "invariant broken: %s: %s\n", what, err ? err->msg : "");
-    abort();
-}
-
-static void check_message(const wh_err *err)
-{
-    json_t *s = json_string(err->msg);
-    if (!s || !err->msg[0] || err->code >= 0)
-        broken("the message is empty or not UTF-8, or no code", err);
-    json_decref(s);
-}
 
 static int str_eq(const char *a, const char *b)
 {
