@@ -178,12 +178,30 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 /* Tests                                                               */
 /* ------------------------------------------------------------------ */
 
+/* A new, empty store in its own directory; NULL (with a failed check) when
+ * it cannot be opened. */
+static wh_store *fresh_store(const char *name, char *dir, size_t cap)
+{
+    store_dir(name, dir, cap);
+    wh_store *s = open_store(dir);
+    CHECK(s != NULL);
+    return s;
+}
+
+/* After a failed or aborted upload of `sha`: it is not stored, no parcel
+ * file exists, and no named temporary file was left behind. */
+static void check_nothing_stored(wh_store *s, const char *dir, const char *sha)
+{
+    wh_err err = {0};
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 0);
+    CHECK_INT(count_tmp_names(dir), 0);
+}
+
 static void test_upload_in_chunks(void)
 {
     char dir[256], path[512], sha[65];
-    store_dir("chunks", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("chunks", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 10000;
@@ -236,9 +254,7 @@ static void test_upload_in_chunks(void)
 static void test_wrong_digest(void)
 {
     char dir[256], path[512], sha_a[65], sha_b[65];
-    store_dir("digest", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("digest", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 5000;
@@ -271,9 +287,7 @@ static void test_wrong_digest(void)
 static void test_too_short(void)
 {
     char dir[256], sha[65];
-    store_dir("short", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("short", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 3000;
@@ -289,9 +303,7 @@ static void test_too_short(void)
         CHECK_CONTAINS(err.msg, "3000");
         CHECK_CONTAINS(err.msg, "2999");
     }
-    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
-    CHECK_INT(count_parcel_files(dir), 0);
-    CHECK_INT(count_tmp_names(dir), 0);
+    check_nothing_stored(s, dir, sha);
     free(data);
     wh_store_close(s);
 }
@@ -299,9 +311,7 @@ static void test_too_short(void)
 static void test_too_long(void)
 {
     char dir[256], sha[65];
-    store_dir("long", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("long", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 3000;
@@ -328,9 +338,7 @@ static void test_too_long(void)
         CHECK_INT(wh_upload_received(u), len);
         wh_upload_abort(u);
     }
-    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
-    CHECK_INT(count_parcel_files(dir), 0);
-    CHECK_INT(count_tmp_names(dir), 0);
+    check_nothing_stored(s, dir, sha);
     free(data);
     wh_store_close(s);
 }
@@ -338,9 +346,7 @@ static void test_too_long(void)
 static void test_abort(void)
 {
     char dir[256], sha[65];
-    store_dir("abort", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("abort", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 4096;
@@ -361,9 +367,7 @@ static void test_abort(void)
         wh_upload_abort(u);
     }
     wh_upload_abort(NULL);
-    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0);
-    CHECK_INT(count_parcel_files(dir), 0);
-    CHECK_INT(count_tmp_names(dir), 0);
+    check_nothing_stored(s, dir, sha);
     wh_blob b;
     CHECK_INT(wh_store_open_blob(s, sha, &b, &err), WH_ENOTFOUND);
     free(data);
@@ -373,9 +377,7 @@ static void test_abort(void)
 static void test_interleaved_same_parcel(void)
 {
     char dir[256], path[512], sha[65];
-    store_dir("interleaved", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("interleaved", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 100000, chunk = 7000;
@@ -414,9 +416,7 @@ static void test_interleaved_same_parcel(void)
 static void test_commit_when_stored(void)
 {
     char dir[256], path[512], sha[65];
-    store_dir("stored", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("stored", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 2048;
@@ -448,9 +448,7 @@ static void test_commit_when_stored(void)
 static void test_blob_read(void)
 {
     char dir[256], sha[65];
-    store_dir("blob", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("blob", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 70000;
@@ -499,9 +497,7 @@ static void test_blob_read(void)
 static void test_open_blob_unknown(void)
 {
     char dir[256];
-    store_dir("unknown", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("unknown", dir, sizeof dir);
     if (!s)
         return;
     wh_err err = {0};
@@ -521,9 +517,7 @@ static void test_open_blob_unknown(void)
 static void test_invalid_sha(void)
 {
     char dir[256];
-    store_dir("badsha", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("badsha", dir, sizeof dir);
     if (!s)
         return;
     static const char *const bad[] = {
@@ -555,9 +549,7 @@ static void test_invalid_sha(void)
 static void test_zero_bytes(void)
 {
     char dir[256], path[512], sha[65];
-    store_dir("zero", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("zero", dir, sizeof dir);
     if (!s)
         return;
     sha256_hex("", 0, sha);
@@ -589,9 +581,7 @@ static void test_zero_bytes(void)
 static void test_multi_mib(void)
 {
     char dir[256], path[512], sha[65];
-    store_dir("big", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("big", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = 17 * MIB + 12345;
@@ -649,9 +639,7 @@ static void test_threads_same_parcel(void)
 {
     enum { NTHREADS = 4 };
     char dir[256], path[512], sha[65];
-    store_dir("threads", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("threads", dir, sizeof dir);
     if (!s)
         return;
     const size_t len = MIB;
@@ -694,9 +682,7 @@ static void test_threads_same_parcel(void)
 static void test_reopen(void)
 {
     char dir[256], path[512], sha1[65], sha2[65];
-    store_dir("reopen", dir, sizeof dir);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
+    wh_store *s = fresh_store("reopen", dir, sizeof dir);
     if (!s)
         return;
     const size_t len1 = 1000, len2 = 20000;
