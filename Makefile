@@ -19,7 +19,7 @@ ifeq ($(origin CXX),default)
 CXX := g++
 endif
 
-PKGS := libmicrohttpd jansson sqlite3 libcrypto tomlplusplus
+PKGS := libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -57,6 +57,8 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(O)/%.o) $(LIB_SRC_CXX:%.cpp=$(O)/%.o) \
 SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
 LIB := $(O)/libwharf.a
+# The server's objects but main: unit tests and fuzz targets link them too.
+SERVER_LIB_OBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
 
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
@@ -114,16 +116,15 @@ $(O)/gen/sql_migrations.c: $(SQL_SRC) scripts/embed-sql.sh
 $(O)/gen/sql_migrations.o: $(O)/gen/sql_migrations.c
 	$(Q)$(CC) $(CFLAGS_) $(OPT) -c -o $@ $<
 
-$(O)/tests/%: tests/unit/%.c $(LIB)
+$(O)/tests/%: tests/unit/%.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
-	$(Q)$(CXX) $(OPT) -o $@ $@.o $(LIB) $(PKG_LIBS) -lpthread
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) -lpthread
 
 # Fuzz targets build two ways: here with a small driver that replays the seed
 # corpus (part of `make test`), and under `make fuzz` with libFuzzer.
 # They link the server's objects too (all but main), for its own parsers.
-SERVER_LIB_OBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
 $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
@@ -135,7 +136,7 @@ test-variant: $(O)/bin/wharfd $(O)/bin/wharf $(UNIT_BIN) $(FUZZ_BIN)
 
 run: all
 	mkdir -p wharf-data
-	exec bin/wharfd --listen 127.0.0.1:8080 --data ./wharf-data --verify none
+	exec bin/wharfd --listen 127.0.0.1:8080 --data ./wharf-data
 
 # `make test` builds both variants and runs the whole suite against each;
 # tests/run.sh prints the closing "N passed, N failed" line.

@@ -65,6 +65,7 @@ const char *wh_err_name(int code)
     case WH_EUNPROC: return "unprocessable";
     case WH_EFORBIDDEN: return "forbidden";
     case WH_ENOSPACE: return "no space left";
+    case WH_EUNAUTH: return "unauthorized";
     default: return "unknown error";
     }
 }

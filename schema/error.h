@@ -27,7 +27,8 @@ enum {
     WH_EBUSY = -8,      /* a temporary limit; try again later        (503) */
     WH_EUNPROC = -9,    /* well-formed but refused (posted yanked)   (422) */
     WH_EFORBIDDEN = -10, /* authenticated but not allowed            (403) */
-    WH_ENOSPACE = -11    /* the disk or quota is full                (507) */
+    WH_ENOSPACE = -11,   /* the disk or quota is full                (507) */
+    WH_EUNAUTH = -12     /* credentials missing or not valid         (401) */
 };
 
 #define WH_ERR_MSG_MAX 512

@@ -10,6 +10,7 @@ build_pkgs=(
   make gcc g++ pkg-config
   libmicrohttpd-dev libssl-dev libsqlite3-dev libjansson-dev
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
+  libcrypt-dev
 )
 test_pkgs=(curl openssl)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)

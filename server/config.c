@@ -14,9 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <jansson.h>
 
 #include "schema/file.h"
+#include "schema/signature.h"
 #include "schema/toml.h"
 
 typedef enum { K_STR, K_SIZE, K_UINT } kind;
@@ -34,8 +38,13 @@ typedef struct setting {
 static const setting settings[] = {
     S("listen", K_STR, listen, "127.0.0.1:8080", "HOST:PORT to listen on; port 0 picks a free port"),
     S("data", K_STR, data, "./wharf-data", "data directory (database and parcels)"),
-    S("verify", K_STR, verify, "none", "signature verification strategy; only `none` until signatures land"),
-    S("keyring", K_STR, keyring, NULL, "keyring of trusted keys (arrives with signature verification)"),
+    S("verify", K_STR, verify, "CreativeIntegrity", "how posted invoices' signatures are checked: CreativeIntegrity, AuthoritativeIntegrity, GreedyVerification, ExhaustiveVerification, MultipleAttestation[Role,...], MultipleAttestationGreedy[Role,...], or none (development only: no checks, no namespace keys)"),
+    S("keyring", K_STR, keyring, NULL, "Bindle keyring of keys trusted for every name"),
+    S("new-names", K_STR, new_names, "tofu", "who may publish the first version of a name: tofu (any valid creator signature, whose key the name is then bound to) | keyring (a key of --keyring)"),
+    S("auth", K_STR, auth, "token", "token: writes need a token or an htpasswd user with a matching scope | none: no checks (only on a loopback --listen)"),
+    S("read-auth", K_STR, read_auth, "anonymous", "anonymous: anyone may read | token: reads need a read scope too"),
+    S("htpasswd", K_STR, htpasswd, NULL, "htpasswd file (bcrypt) of users for HTTP Basic"),
+    S("htpasswd-scopes", K_STR, htpasswd_scopes, "*:*", "the scopes every htpasswd user holds"),
     S("aot-targets", K_STR, aot_targets, NULL, "target triples to precompile wasm for (arrives with AOT)"),
     S("tls-cert", K_STR, tls_cert, NULL, "PEM certificate: serve HTTPS (with --tls-key)"),
     S("tls-key", K_STR, tls_key, NULL, "PEM private key for --tls-cert"),
@@ -188,21 +197,58 @@ static int load_file(wh_config *cfg, const char *path, wh_err *err)
     return rc;
 }
 
+/* Whether HOST:PORT names a loopback address (127.0.0.0/8, ::1, localhost). */
+static bool listen_is_loopback(const char *listen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    size_t n = colon ? (size_t)(colon - listen) : strlen(listen);
+    if (n >= sizeof host)
+        return false;
+    memcpy(host, listen, n);
+    host[n] = '\0';
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = '\0';
+    }
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static int check(wh_config *cfg, wh_err *err)
 {
     const char *lv = cfg->log_level;
     if (strcmp(lv, "error") && strcmp(lv, "warn") && strcmp(lv, "info") && strcmp(lv, "debug"))
         return wh_err_set(err, WH_EINVAL, "log-level must be error, warn, info or debug, not \"%s\"", lv);
-    if (strcmp(cfg->verify, "none") != 0)
+    if (strcmp(cfg->verify, "none") != 0) {
+        wh_strategy st;
+        wh_err e;
+        if (wh_strategy_parse(cfg->verify, &st, &e) != 0)
+            return wh_err_set(err, WH_EINVAL, "verify: %s", e.msg);
+    }
+    if (strcmp(cfg->new_names, "tofu") && strcmp(cfg->new_names, "keyring"))
+        return wh_err_set(err, WH_EINVAL, "new-names must be tofu or keyring, not \"%s\"",
+                          cfg->new_names);
+    if (strcmp(cfg->auth, "token") && strcmp(cfg->auth, "none"))
+        return wh_err_set(err, WH_EINVAL, "auth must be token or none, not \"%s\"", cfg->auth);
+    if (strcmp(cfg->read_auth, "anonymous") && strcmp(cfg->read_auth, "token"))
+        return wh_err_set(err, WH_EINVAL, "read-auth must be anonymous or token, not \"%s\"",
+                          cfg->read_auth);
+    if (strcmp(cfg->auth, "none") == 0 && !listen_is_loopback(cfg->listen))
         return wh_err_set(err, WH_EINVAL,
-                          "verify \"%s\": this wharfd does not verify signatures yet; "
-                          "use --verify none (invoices are stored with their signatures intact)",
-                          cfg->verify);
-    if (cfg->keyring || (cfg->aot_targets && *cfg->aot_targets))
+                          "auth none lets anyone publish and yank: it is allowed only on a "
+                          "loopback address (127.0.0.1, ::1), not on \"%s\"", cfg->listen);
+    if (strcmp(cfg->new_names, "keyring") == 0 && !cfg->keyring)
+        return wh_err_set(err, WH_EINVAL, "new-names keyring needs a --keyring");
+    if (cfg->aot_targets && *cfg->aot_targets)
         return wh_err_set(err, WH_EINVAL,
-                          "%s is not supported by this wharfd yet: it arrives with %s",
-                          cfg->keyring ? "keyring" : "aot-targets",
-                          cfg->keyring ? "signature verification" : "AOT precompilation");
+                          "aot-targets is not supported by this wharfd yet: it arrives with "
+                          "AOT precompilation");
     if (!cfg->tls_cert != !cfg->tls_key)
         return wh_err_set(err, WH_EINVAL, "tls-cert and tls-key go together: give both or neither");
     if (cfg->max_invoice_bytes < 64)

@@ -23,8 +23,13 @@ typedef struct wh_config {
     char *listen;              /* HOST:PORT; port 0 picks a free one */
     char *data;                /* the data directory */
     char *config;              /* the config file read, or NULL */
-    char *verify;              /* "none" until signatures land */
-    char *keyring;             /* not used yet: refused when set */
+    char *verify;              /* a strategy (schema/signature.h) or "none" */
+    char *keyring;             /* keys trusted for every name, or NULL */
+    char *new_names;           /* "tofu" or "keyring" */
+    char *auth;                /* "token" or "none" (loopback only) */
+    char *read_auth;           /* "anonymous" or "token" */
+    char *htpasswd;            /* Basic-auth users, or NULL */
+    char *htpasswd_scopes;     /* what those users may do */
     char *aot_targets;         /* not used yet: refused when non-empty */
     char *tls_cert, *tls_key;  /* PEM files; both or neither */
     char *log_level;           /* error | warn | info | debug */

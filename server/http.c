@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "http_parse.h"
 #include "schema/invoice.h"
 #include "schema/semver.h"
@@ -61,6 +62,7 @@ unsigned wh_http_status(int code)
     case WH_EBUSY: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case WH_EUNPROC: return MHD_HTTP_UNPROCESSABLE_CONTENT;
     case WH_ENOSPACE: return MHD_HTTP_INSUFFICIENT_STORAGE;
+    case WH_EUNAUTH: return MHD_HTTP_UNAUTHORIZED;
     default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
 }
@@ -323,6 +325,41 @@ static size_t header_bytes(wh_req *req, const char *url)
     return n;
 }
 
+/* Checks slow credentials off the event thread (see wh_auth_slow). */
+static void authenticate_request(void *arg)
+{
+    wh_req *req = arg;
+    wh_auth_prepare(req);
+    MHD_resume_connection(req->conn);
+}
+
+/* Runs the route's start once the headers are in: it answers, or says how
+ * to take the body. */
+static enum MHD_Result begin(wh_req *req, const char *url)
+{
+    req->routed = true;
+    /* libmicrohttpd refuses headers that overflow its connection memory
+     * (twice the limit, so that a body chunk still fits beside them); the
+     * limit itself is enforced here, with an answer in our format. */
+    if (header_bytes(req, url) > req->srv->cfg.max_header_bytes)
+        wh_reply_error(req, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+                       "the request line and headers are over the %llu-byte limit "
+                       "(max-header-bytes)",
+                       (unsigned long long)req->srv->cfg.max_header_bytes);
+    else
+        route(req);
+    if (!req->resp && req->body_mode == WH_BODY_NONE && !req->on_end)
+        wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
+    /* libmicrohttpd closes the connection after a reply queued before the
+     * end of the request, since it cannot know the body was empty.  That is
+     * what we want when refusing an upload before its bytes (the client
+     * need not send them), but it would end keep-alive for every GET: those
+     * wait for the final call, which comes at once. */
+    if (req->resp && req_may_have_body(req))
+        return queue(req);
+    return MHD_YES;
+}
+
 /* Runs a request's on_end, then lets libmicrohttpd carry on with it. */
 static void finish_request(void *arg)
 {
@@ -351,27 +388,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->path = url;
         req->want_json = wh_http_prefers_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
         req->body_json = content_is_json(wh_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
-        /* libmicrohttpd refuses headers that overflow its connection memory
-         * (twice the limit, so that a body chunk still fits beside them);
-         * the limit itself is enforced here, with an answer in our format. */
-        if (header_bytes(req, url) > srv->cfg.max_header_bytes)
-            wh_reply_error(req, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
-                           "the request line and headers are over the %llu-byte limit "
-                           "(max-header-bytes)",
-                           (unsigned long long)srv->cfg.max_header_bytes);
-        else
-            route(req);
-        if (!req->resp && req->body_mode == WH_BODY_NONE && !req->on_end)
-            wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no reply for %s", url);
-        /* libmicrohttpd closes the connection after a reply queued before
-         * the end of the request, since it cannot know the body was empty.
-         * That is what we want when refusing an upload before its bytes
-         * (the client need not send them), but it would end keep-alive for
-         * every GET: those wait for the final call, which comes at once. */
-        if (req->resp && req_may_have_body(req))
-            return queue(req);
-        return MHD_YES;
+        if (wh_auth_slow(req)) {
+            /* Routed on the next call, after the pool resumes us. */
+            MHD_suspend_connection(conn);
+            if (!wh_offload_submit(srv->offload, authenticate_request, req))
+                authenticate_request(req);
+            return MHD_YES;
+        }
+        return begin(req, url);
     }
+
+    /* After a suspension for wh_auth_slow, libmicrohttpd repeats the
+     * headers-are-in call, and the request starts as it would have. */
+    if (!req->routed)
+        return begin(req, url);
 
     if (*upload_data_size > 0) {
         size_t len = *upload_data_size;
@@ -414,6 +444,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         wh_log(srv, WH_LOG_DEBUG, "%s %s ended early (code %d)", req->method, req->path, (int)toe);
     if (req->on_cleanup)
         req->on_cleanup(req);
+    wh_auth_release(req);
     if (req->resp && !req->resp_shared)
         MHD_destroy_response(req->resp);
     free(req->body);

@@ -1,6 +1,7 @@
 /*
  * main.c - wharfd: read the settings, open the stores, serve until SIGTERM
- * or SIGINT, then stop cleanly.
+ * or SIGINT, then stop cleanly.  `wharfd token ...` and `wharfd keys ...`
+ * are the operator commands of admin.c instead.
  *
  * Signals are blocked before any thread starts, so every libmicrohttpd
  * thread inherits the mask and only the main thread, in sigwait, ever sees
@@ -18,9 +19,11 @@
 
 #include <openssl/crypto.h>
 
+#include "admin.h"
 #include "host_key.h"
 #include "schema/file.h"
 #include "server.h"
+#include "trust.h"
 
 static int open_stores(wh_server *srv, wh_err *err)
 {
@@ -61,6 +64,8 @@ int main(int argc, char **argv)
     bool help = false;
     int status = 1;
 
+    if (wh_admin_is_command(argc, argv))
+        return wh_admin_main(argc, argv);
     if (wh_config_load(&srv.cfg, argc, argv, &help, &err) != 0) {
         fprintf(stderr, "wharfd: %s\n", err.msg);
         wh_config_free(&srv.cfg);
@@ -85,8 +90,14 @@ int main(int argc, char **argv)
         (wh_file_read(srv.cfg.tls_cert, 1 << 20, 0, &srv.tls_cert_pem, &pem_len, &err) != 0 ||
          wh_file_read(srv.cfg.tls_key, 1 << 20, 0, &srv.tls_key_pem, &pem_len, &err) != 0))
         goto done;
-    if (open_stores(&srv, &err) != 0)
+    if (wh_trust_open(&srv, &err) != 0 || open_stores(&srv, &err) != 0)
         goto done;
+    if (srv.auth_none)
+        wh_log(&srv, WH_LOG_WARN, "auth none: anyone who can reach %s may publish and yank",
+               srv.cfg.listen);
+    if (srv.verify_none)
+        wh_log(&srv, WH_LOG_WARN, "verify none: signatures are not checked and names are "
+               "not bound to keys");
 
     char host[128];
     uint16_t port = 0;
@@ -115,6 +126,7 @@ done:
     wh_meta_close(srv.meta);
     wh_store_close(srv.store);
     wh_secret_keys_free(srv.host_keys);
+    wh_trust_close(&srv);
     free(srv.tls_cert_pem);
     if (srv.tls_key_pem)
         OPENSSL_cleanse(srv.tls_key_pem, strlen(srv.tls_key_pem));

@@ -6,11 +6,10 @@
  *   DELETE /v1/_i/NAME/VERSION          yank, with ?reason=
  *   GET    /v1/_r/missing/NAME/VERSION  the labels not yet stored
  *
- * Creation parses and validates the posted document, then stores its
- * canonical TOML and JSON forms, which are what every later GET serves.
- * Signatures are kept exactly as posted; verifying them is the trust layer's
- * job (--verify), which this server does not have yet, so it runs as
- * --verify none.
+ * Creation parses and validates the posted document, checks the poster's
+ * scopes and the invoice's signatures (server/trust.h), adds the host
+ * signature, then stores its canonical TOML and JSON forms, which are what
+ * every later GET serves.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,9 @@
 #include "schema/invoice_json.h"
 #include "schema/signature.h"
 #include "schema/utf8.h"
+#include "auth.h"
 #include "server.h"
+#include "trust.h"
 
 static bool arg_true(wh_req *req, const char *name)
 {
@@ -61,6 +62,8 @@ static void create_end(wh_req *req)
     char *toml = NULL, *json = NULL;
     size_t toml_len = 0, json_len = 0;
     bool *missing = NULL;
+    wh_ns_key *bind = NULL;
+    size_t n_bind = 0;
 
     wh_invoice_limits lim = wh_invoice_default_limits;
     lim.max_bytes = (size_t)srv->cfg.max_invoice_bytes;
@@ -77,12 +80,17 @@ static void create_end(wh_req *req)
         wh_err_prefix(&e, "invalid invoice");
         goto fail;
     }
+    if (!wh_auth_allow(req, WH_SCOPE_PUSH, inv->bindle.name))
+        goto done;
     if (inv->yanked) {
         rc = wh_err_set(&e, WH_EUNPROC,
                         "invoice %s/%s is marked yanked; a bindle cannot be created yanked",
                         inv->bindle.name, inv->bindle.version);
         goto fail;
     }
+    rc = wh_trust_check_invoice(srv, inv, &bind, &n_bind, &e);
+    if (rc)
+        goto fail;
     /* The host attests what it accepted; the posted signatures stay as sent. */
     rc = wh_sig_sign(inv, srv->host_key, WH_ROLE_HOST, (int64_t)time(NULL), &e);
     if (rc) {
@@ -105,9 +113,13 @@ static void create_end(wh_req *req)
     rc = wh_meta_missing(srv->meta, inv, missing, &n_missing, &e);
     if (rc)
         goto fail;
-    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, &e);
+    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, bind, n_bind,
+                                &e);
     if (rc)
         goto fail;
+    if (n_bind)
+        wh_log(srv, WH_LOG_INFO, "bound %s to %zu creator key%s", inv->bindle.name, n_bind,
+               n_bind == 1 ? "" : "s");
     wh_log(srv, WH_LOG_INFO, "created %s/%s (%zu parcels, %zu missing)", inv->bindle.name,
            inv->bindle.version, inv->n_parcels, n_missing);
     wh_reply_doc(req, n_missing ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
@@ -116,6 +128,7 @@ static void create_end(wh_req *req)
 fail:
     wh_reply_err(req, &e);
 done:
+    wh_ns_keys_free(bind, n_bind);
     free(missing);
     free(toml);
     free(json);
@@ -124,6 +137,8 @@ done:
 
 void wh_route_invoice_create(wh_req *req)
 {
+    if (!wh_auth_allow_some(req, WH_SCOPE_PUSH))
+        return;
     const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     uint64_t limit = req->srv->cfg.max_invoice_bytes;
     if (cl && strtoull(cl, NULL, 10) > limit)
@@ -206,7 +221,10 @@ void wh_route_invoice(wh_req *req, const char *name, const char *version)
 {
     if (!wh_req_check_id(req, name, version))
         return;
-    if (strcmp(req->method, "DELETE") == 0)
+    bool del = strcmp(req->method, "DELETE") == 0;
+    if (!wh_auth_allow(req, del ? WH_SCOPE_YANK : WH_SCOPE_READ, name))
+        return;
+    if (del)
         return yank(req, name, version);
     wh_err e;
     wh_cached_invoice *ci = NULL;
@@ -223,7 +241,7 @@ void wh_route_invoice(wh_req *req, const char *name, const char *version)
 
 void wh_route_missing(wh_req *req, const char *name, const char *version)
 {
-    if (!wh_req_check_id(req, name, version))
+    if (!wh_req_check_id(req, name, version) || !wh_auth_allow(req, WH_SCOPE_READ, name))
         return;
     wh_err e;
     wh_cached_invoice *ci = NULL;

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "http_parse.h"
+#include "auth.h"
 #include "server.h"
 
 typedef struct upload_ctx {
@@ -237,6 +238,9 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version, const c
                               "\"%.80s\" is not a sha256 (64 lowercase hex digits)", sha256);
     if (!wh_req_check_id(req, name, version))
         return;
+    bool post = strcmp(req->method, "POST") == 0;
+    if (!wh_auth_allow(req, post ? WH_SCOPE_PUSH : WH_SCOPE_READ, name))
+        return;
     upload_ctx *u = calloc(1, sizeof *u);
     if (!u)
         return wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -245,7 +249,6 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version, const c
     if (wh_invoice_cache_get(req->srv->cache, req->srv->meta, name, version, &u->ci, &e) != 0)
         return wh_reply_err(req, &e);
     const wh_parcel *p = wh_invoice_find_parcel(u->ci->inv, sha256);
-    bool post = strcmp(req->method, "POST") == 0;
     if (!p)
         return wh_reply_error(req, post ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_NOT_FOUND,
                               "bindle %s/%s lists no parcel %s", name, version, sha256);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "schema/utf8.h"
+#include "auth.h"
 #include "server.h"
 
 #define DEFAULT_LIMIT 50
@@ -47,6 +48,10 @@ static int parse_bool(const char *s, bool *out)
     return -1;
 }
 
+/* A name filter no bindle matches (names are never empty). */
+static const char *const no_names[] = {""};
+static const bool no_prefix[] = {false};
+
 void wh_route_query(wh_req *req)
 {
     wh_meta_query q = {0};
@@ -74,6 +79,15 @@ void wh_route_query(wh_req *req)
 
     wh_err e;
     wh_meta_hits *hits = NULL;
+    bool all;
+    if (!wh_auth_read_names(req, &all, &q.names, &q.name_prefix, &q.n_names))
+        return;
+    if (!all && q.n_names == 0) {
+        /* Scopes that read nothing by name: an empty result, not an error. */
+        q.names = no_names;
+        q.name_prefix = no_prefix;
+        q.n_names = 1;
+    }
     if (wh_meta_search(req->srv->meta, &q, &hits, &e) != 0)
         return wh_reply_err(req, &e);
     json_t *invoices = json_array();

@@ -43,6 +43,7 @@
 #include "offload.h"
 #include "schema/error.h"
 #include "schema/keys.h"
+#include "schema/signature.h"
 #include "storage/meta.h"
 #include "storage/store.h"
 
@@ -55,6 +56,15 @@ typedef struct wh_server {
     wh_offload *offload;              /* where on_end runs (see http.c) */
     wh_secret_keys *host_keys;        /* DATA/host_key.toml */
     const wh_secret_key *host_key;    /* signs accepted invoices and yanks */
+    /* Trust (server/trust.c sets these up from cfg). */
+    bool verify_none;                 /* --verify none: no signature checks */
+    wh_strategy strategy;             /* otherwise, how invoices are checked */
+    wh_keyring *keyring;              /* --keyring: trusted for every name */
+    bool new_names_keyring;           /* --new-names keyring */
+    bool auth_none;                   /* --auth none */
+    bool read_token;                  /* --read-auth token */
+    struct wh_htpasswd *htpasswd;     /* --htpasswd, or NULL */
+    struct wh_scopes *htpasswd_scopes; /* what its users may do */
     struct MHD_Daemon *daemon;
     atomic_uint_fast64_t uploads;     /* parcel uploads in progress */
     char *tls_cert_pem, *tls_key_pem;
@@ -93,6 +103,9 @@ struct wh_req {
     unsigned status;
     bool resp_shared;           /* resp belongs to someone else (the cache) */
     bool end_started;           /* on_end was handed to the offload pool */
+    bool routed;                /* the route's start has run */
+
+    struct wh_principal *who;   /* auth.c: who is asking, once it was asked */
 };
 
 /* Replies with `doc` (a JSON object; the reference is stolen) as TOML or JSON,

@@ -22,6 +22,7 @@
 
 #include "schema/error.h"
 #include "schema/invoice.h"
+#include "schema/keys.h"
 
 typedef struct wh_meta wh_meta;
 
@@ -51,13 +52,28 @@ typedef struct wh_invoice_doc {
 
 void wh_invoice_doc_free(wh_invoice_doc *d);
 
+/* A key bound to a bindle name (namespace keys, see docs/security.md). */
+typedef struct wh_ns_key {
+    char *name;
+    unsigned char key[WH_ED25519_PUBLIC_LEN];
+    char *label;
+    int64_t added_at;
+    char *added_by;      /* "first publish" or "operator" */
+} wh_ns_key;
+
 /*
  * Records a new invoice (already validated) with its canonical documents and
  * its labels, in one transaction.  WH_EEXIST when NAME/VERSION is taken.
+ *
+ * With n_bind > 0 the invoice is the first of its name, and `bind` are the
+ * creator keys to bind the name to, in the same transaction: if another
+ * request bound the name meanwhile, nothing is stored and the answer is
+ * WH_EEXIST saying so (the caller's verification is then out of date).
  */
 int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv,
                            const char *toml, size_t toml_len,
-                           const char *json, size_t json_len, wh_err *err);
+                           const char *json, size_t json_len,
+                           const wh_ns_key *bind, size_t n_bind, wh_err *err);
 
 /* Looks an invoice up.  WH_ENOTFOUND when there is none. */
 int wh_meta_invoice_get(wh_meta *m, const char *name, const char *version,
@@ -97,7 +113,15 @@ typedef struct wh_meta_query {
     bool yanked;          /* include yanked invoices */
     uint64_t offset;
     uint32_t limit;       /* 0: count only */
+    /* When n_names > 0, only names that match one of names[i] (a prefix
+     * when name_prefix[i], else the whole name): a reader's scopes. */
+    const char *const *names;
+    const bool *name_prefix;
+    size_t n_names;
 } wh_meta_query;
+
+/* Name patterns accepted in one query. */
+#define WH_META_MAX_NAMES 64
 
 typedef struct wh_meta_hits {
     uint64_t total;       /* matches before offset/limit */
@@ -110,6 +134,57 @@ void wh_meta_hits_free(wh_meta_hits *h);
 /* WH_EINVAL for a bad range or too many terms (the message says which). */
 int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out,
                    wh_err *err);
+
+/* ---- trust: tokens and namespace keys (meta_trust.c) ---- */
+
+/* Characters of a token id (lowercase hex). */
+#define WH_TOKEN_ID_LEN 16
+
+/* An API token as stored: never the token itself, only its secret's hash. */
+typedef struct wh_token_rec {
+    char id[WH_TOKEN_ID_LEN + 1];
+    unsigned char secret_hash[32];   /* SHA-256 of the secret part */
+    char *description;
+    char *scopes;                    /* canonical scope text */
+    int64_t created_at;
+    int64_t expires_at;              /* 0: never */
+    int64_t revoked_at;              /* 0: in force */
+} wh_token_rec;
+
+/* Stores a new token.  WH_EEXIST when the id is taken. */
+int wh_meta_token_add(wh_meta *m, const wh_token_rec *t, wh_err *err);
+
+/* Reads one token into *out (its strings are the caller's:
+ * wh_token_rec_clear).  WH_ENOTFOUND when there is no such id. */
+int wh_meta_token_get(wh_meta *m, const char *id, wh_token_rec *out,
+                      wh_err *err);
+
+/* Every token, oldest first (wh_token_recs_free). */
+int wh_meta_token_list(wh_meta *m, wh_token_rec **out, size_t *n,
+                       wh_err *err);
+
+/* Revokes a token at `at`: 1 when this call revoked it, 0 when it already
+ * was, WH_ENOTFOUND when there is no such id. */
+int wh_meta_token_revoke(wh_meta *m, const char *id, int64_t at,
+                         wh_err *err);
+
+void wh_token_rec_clear(wh_token_rec *t);
+void wh_token_recs_free(wh_token_rec *v, size_t n);
+
+/* The keys bound to `name` (NULL: to every name, ordered by name), oldest
+ * first (wh_ns_keys_free). */
+int wh_meta_ns_keys(wh_meta *m, const char *name, wh_ns_key **out, size_t *n,
+                    wh_err *err);
+
+/* Binds a key to a name.  WH_EEXIST when it already is. */
+int wh_meta_ns_key_add(wh_meta *m, const wh_ns_key *k, wh_err *err);
+
+/* Unbinds a key from a name.  WH_ENOTFOUND when it was not bound. */
+int wh_meta_ns_key_remove(wh_meta *m, const char *name,
+                          const unsigned char key[WH_ED25519_PUBLIC_LEN],
+                          wh_err *err);
+
+void wh_ns_keys_free(wh_ns_key *v, size_t n);
 
 /* Number of search terms accepted in one query. */
 #define WH_META_MAX_TERMS 16

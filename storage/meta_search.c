@@ -197,6 +197,19 @@ int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_er
                        " OR instr(lower(i.description), lower(?%d)) > 0)",
                        k, k, k, k);
     }
+    if (q->n_names > WH_META_MAX_NAMES)
+        return wh_err_set(err, WH_EINVAL, "too many name patterns (at most %d)",
+                          WH_META_MAX_NAMES);
+    for (size_t i = 0; i < q->n_names; i++) {
+        int k = 30 + (int)i;
+        sql_append(&where, "%s", i == 0 ? " AND (" : " OR ");
+        if (q->name_prefix[i])
+            sql_append(&where, "substr(i.name, 1, length(?%d)) = ?%d", k, k);
+        else
+            sql_append(&where, "i.name = ?%d", k);
+    }
+    if (q->n_names)
+        sql_append(&where, ")");
     sqlbuf count_sql = {.len = 0}, page_sql = {.len = 0};
     sql_append(&count_sql, "SELECT count(*) FROM invoices i %s", where.buf);
     sql_append(&page_sql,
@@ -232,6 +245,8 @@ int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_er
         sqlite3_bind_int(st, 3, q->yanked ? 1 : 0);
         for (size_t i = 0; i < nterms; i++)
             sqlite3_bind_text(st, 10 + (int)i, terms[i].s, (int)terms[i].len, SQLITE_STATIC);
+        for (size_t i = 0; i < q->n_names; i++)
+            sqlite3_bind_text(st, 30 + (int)i, q->names[i], -1, SQLITE_STATIC);
         if (s == 1) {
             sqlite3_bind_int64(st, 4, q->limit);
             sqlite3_bind_int64(st, 5, q->offset > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->offset);

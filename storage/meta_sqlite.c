@@ -40,6 +40,8 @@ enum stmt_id {
     ST_YANK,
     ST_PARCEL_ADD,
     ST_PARCEL_HAS,
+    ST_NS_BOUND,
+    ST_NS_BIND,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -65,6 +67,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO parcels (sha256, size, stored_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (sha256) DO NOTHING",
     [ST_PARCEL_HAS] = "SELECT size FROM parcels WHERE sha256 = ?1",
+    [ST_NS_BOUND] = "SELECT 1 FROM namespace_keys WHERE name = ?1 LIMIT 1",
+    [ST_NS_BIND] =
+        "INSERT INTO namespace_keys (name, key, label, added_at, added_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -399,8 +405,39 @@ static void join_list(const wh_strlist *l, char *buf, size_t cap)
         buf[cap - 1] = '\0';
 }
 
+/* Binds the first version's creator keys, unless someone bound the name
+ * since the caller looked (then WH_EEXIST: the caller's check is stale). */
+static int bind_first(wh_meta_conn *c, const char *name, const wh_ns_key *bind, size_t n_bind,
+                      wh_err *err)
+{
+    sqlite3_stmt *st = c->st[ST_NS_BOUND];
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r == SQLITE_ROW)
+        return wh_err_set(err, WH_EEXIST, "bindle name %s was bound to a key by another "
+                          "publish while this one was being checked; post the invoice again",
+                          name);
+    if (r != SQLITE_DONE)
+        return wh_meta_db_err(err, c->db, "reading namespace keys");
+    st = c->st[ST_NS_BIND];
+    for (size_t i = 0; i < n_bind; i++) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, bind[i].key, WH_ED25519_PUBLIC_LEN, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, bind[i].label ? bind[i].label : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+        sqlite3_bind_text(st, 5, bind[i].added_by ? bind[i].added_by : "first publish", -1,
+                          SQLITE_STATIC);
+        int rc = step_done(c, ST_NS_BIND, err, "binding a namespace key");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
-                           size_t toml_len, const char *json, size_t json_len, wh_err *err)
+                           size_t toml_len, const char *json, size_t json_len,
+                           const wh_ns_key *bind, size_t n_bind, wh_err *err)
 {
     wh_semver v;
     int rc = wh_semver_parse(inv->bindle.version, &v, err);
@@ -422,6 +459,11 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     rc = step_done(c, ST_BEGIN, err, "starting a transaction");
     if (rc)
         goto done;
+    if (n_bind) {
+        rc = bind_first(c, inv->bindle.name, bind, n_bind, err);
+        if (rc)
+            goto rollback;
+    }
 
     sqlite3_stmt *st = c->st[ST_INVOICE_INSERT];
     sqlite3_bind_text(st, 1, inv->bindle.name, -1, SQLITE_STATIC);

@@ -3,6 +3,7 @@
 # count checks.  Source it from a tests/api/t_*.sh file, call `finish` last.
 #
 #   start_wharfd [ARGS...]   starts $WHARFD; sets URL (…/v1), BASE, PORT, PID, DATA
+#                            (with --verify none --auth none unless TRUST=1)
 #   stop_wharfd              SIGTERM, then asserts a clean exit (status 0: under
 #                            ASan that also means no leak was reported)
 #   req METHOD PATH [CURL ARGS...]
@@ -36,6 +37,9 @@ fail() {
   return 0
 }
 
+# not CMD...: succeeds when CMD fails (for `check "..." not cmd`).
+not() { ! "$@"; }
+
 check() {
   local name=$1; shift
   if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
@@ -46,7 +50,11 @@ start_wharfd() {
   [ -n "$DATA" ] || DATA="$TMP/data"
   local log="$TMP/wharfd.log" i
   : >"$log"
-  "$WHARFD" --listen 127.0.0.1:0 --data "$DATA" --verify none "$@" 2>"$log" &
+  # Tests of other things run as a development server would (no signature
+  # checks, no auth); TRUST=1 starts it with the real defaults instead.
+  local dev=(--verify none --auth none)
+  [ "${TRUST:-}" = 1 ] && dev=()
+  "$WHARFD" --listen 127.0.0.1:0 --data "$DATA" "${dev[@]}" "$@" 2>"$log" &
   PID=$!
   for i in $(seq 1 200); do
     PORT=$(sed -n 's#^wharfd: listening on http://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$log")

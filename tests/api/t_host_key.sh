@@ -16,7 +16,6 @@ ed_verify() {
   printf '%s' "$2" | base64 -d >"$TMP/sig.bin"
   openssl pkeyutl -verify -pubin -inkey "$TMP/pub.pem" -rawin -in "$3" -sigfile "$TMP/sig.bin" >/dev/null 2>&1
 }
-not() { ! "$@"; }
 # json_field NAME: the first "NAME":"value" string in BODY.
 json_field() { grep -o "\"$1\":\"[^\"]*\"" "$BODY" | head -n 1 | cut -d'"' -f4; }
 

@@ -11,6 +11,8 @@ check "made a throw-away certificate" test -s "$TMP/cert.pem"
 check "tls-cert without tls-key exits 2" test $? -eq 2
 check "and says they go together" grep -q "tls-cert and tls-key go together" "$TMP/half.log"
 
+# The real defaults: a token for writes, a creator signature (the fixture's).
+TOK=$("$WHARFD" token create --data "$TMP/d1" --scopes 'push:enterprise.com/*' 2>/dev/null)
 log="$TMP/tls.log"
 "$WHARFD" --listen 127.0.0.1:0 --data "$TMP/d1" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem" 2>"$log" &
 PID=$!
@@ -22,10 +24,10 @@ out=$(curl -sS --cacert "$TMP/cert.pem" "https://127.0.0.1:$PORT/healthz")
 check "healthz over HTTPS, verified against the certificate" test "$out" = 'status = "ok"'
 S="$FIX/scaffolds/valid_v1"
 code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" -X POST \
-  --data-binary @"$S/invoice.toml" "https://127.0.0.1:$PORT/v1/_i")
-check "create an invoice over HTTPS" test "$code" = 202
+  -H "Authorization: Bearer $TOK" --data-binary @"$S/invoice.toml" "https://127.0.0.1:$PORT/v1/_i")
+check "create a signed invoice over HTTPS with a token" test "$code" = 202
 code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" -X POST \
-  --data-binary @"$S/parcels/parcel.dat" \
+  -H "Authorization: Bearer $TOK" --data-binary @"$S/parcels/parcel.dat" \
   "https://127.0.0.1:$PORT/v1/_i/enterprise.com/warpcore/1.0.0@23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5")
 check "upload a parcel over HTTPS" test "$code" = 200
 curl -sS --cacert "$TMP/cert.pem" -o "$TMP/got" \

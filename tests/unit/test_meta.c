@@ -94,7 +94,7 @@ static int store_invoice(wh_meta *m, const wh_invoice *inv, wh_err *err)
     if (!rc)
         rc = wh_invoice_emit_json(inv, &json, &jl, err);
     if (!rc)
-        rc = wh_meta_invoice_create(m, inv, toml, tl, json, jl, err);
+        rc = wh_meta_invoice_create(m, inv, toml, tl, json, jl, NULL, 0, err);
     free(toml);
     free(json);
     return rc;
@@ -214,7 +214,7 @@ static void test_open_creates_schema(void)
     if (!m)
         return;
     CHECK_INT(wh_meta_schema_version(m), wh_migrations_count);
-    CHECK_INT(wh_meta_schema_version(m), 1);
+    CHECK_INT(wh_meta_schema_version(m), 2);
     CHECK_INT(add(m, "keep/me", "1.0.0", "A", "kept across reopening"), 0);
     wh_meta_close(m);
 
@@ -307,7 +307,7 @@ static void test_invoice_round_trip(void)
     wh_err err = {0};
     CHECK_INT(wh_invoice_emit_toml(inv, &toml, &tl, &err), 0);
     CHECK_INT(wh_invoice_emit_json(inv, &json, &jl, &err), 0);
-    CHECK_INT(wh_meta_invoice_create(m, inv, toml, tl, json, jl, &err), 0);
+    CHECK_INT(wh_meta_invoice_create(m, inv, toml, tl, json, jl, NULL, 0, &err), 0);
 
     wh_invoice_doc *d = NULL;
     CHECK_INT(wh_meta_invoice_get(m, "example.com/app", "1.2.3-rc.1+build.5", &d, &err), 0);
@@ -327,7 +327,7 @@ static void test_invoice_round_trip(void)
 
     /* Creating it again is refused and changes nothing. */
     err = (wh_err){0};
-    CHECK_INT(wh_meta_invoice_create(m, inv, "other", 5, "{}", 2, &err), WH_EEXIST);
+    CHECK_INT(wh_meta_invoice_create(m, inv, "other", 5, "{}", 2, NULL, 0, &err), WH_EEXIST);
     CHECK_CONTAINS(err.msg, "example.com/app/1.2.3-rc.1+build.5");
     CHECK_CONTAINS(err.msg, "already exists");
     d = NULL;
@@ -803,6 +803,151 @@ static void test_search_term_limit(void)
     CHECK(search_in_child("  widget    acme  ", true, 0, 5));
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Trust: tokens and namespace keys                                    */
+/* ------------------------------------------------------------------ */
+
+static void test_tokens(void)
+{
+    char path[256];
+    db_path("tokens", path, sizeof path);
+    wh_meta *m = open_meta(path);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wh_err err = {0};
+    wh_token_rec t = {.id = "00112233aabbccdd", .description = (char *)"ci", .scopes = (char *)"push:a/*",
+                      .created_at = 100, .expires_at = 200};
+    memset(t.secret_hash, 0x5a, sizeof t.secret_hash);
+    CHECK_INT(wh_meta_token_add(m, &t, &err), 0);
+    CHECK_INT(wh_meta_token_add(m, &t, &err), WH_EEXIST);
+    wh_token_rec u = {.id = "ffffffffffffffff", .scopes = (char *)"read:*", .created_at = 300};
+    CHECK_INT(wh_meta_token_add(m, &u, &err), 0);
+
+    wh_token_rec got;
+    CHECK_INT(wh_meta_token_get(m, "00112233aabbccdd", &got, &err), 0);
+    CHECK_STR(got.scopes, "push:a/*");
+    CHECK_STR(got.description, "ci");
+    CHECK_INT(got.expires_at, 200);
+    CHECK_INT(got.revoked_at, 0);
+    CHECK(memcmp(got.secret_hash, t.secret_hash, 32) == 0);
+    wh_token_rec_clear(&got);
+    CHECK_INT(wh_meta_token_get(m, "0000000000000000", &got, &err), WH_ENOTFOUND);
+
+    CHECK_INT(wh_meta_token_revoke(m, "00112233aabbccdd", 150, &err), 1);
+    CHECK_INT(wh_meta_token_revoke(m, "00112233aabbccdd", 160, &err), 0);
+    CHECK_INT(wh_meta_token_revoke(m, "0000000000000000", 160, &err), WH_ENOTFOUND);
+    wh_token_rec *v = NULL;
+    size_t n = 0;
+    CHECK_INT(wh_meta_token_list(m, &v, &n, &err), 0);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(v[0].id, "00112233aabbccdd");
+        CHECK_INT(v[0].revoked_at, 150); /* the first revocation's time stands */
+        CHECK_STR(v[1].id, "ffffffffffffffff");
+        CHECK_INT(v[1].expires_at, 0);
+        CHECK_STR(v[1].description, "");
+    }
+    wh_token_recs_free(v, n);
+    wh_meta_close(m);
+}
+
+static void test_namespace_keys(void)
+{
+    char path[256];
+    db_path("nskeys", path, sizeof path);
+    wh_meta *m = open_meta(path);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wh_err err = {0};
+    wh_ns_key a = {.name = (char *)"acme/app", .label = (char *)"Alice", .added_at = 1,
+                   .added_by = (char *)"operator"};
+    memset(a.key, 1, sizeof a.key);
+    wh_ns_key b = a;
+    b.label = (char *)"Bob";
+    memset(b.key, 2, sizeof b.key);
+    CHECK_INT(wh_meta_ns_key_add(m, &a, &err), 0);
+    CHECK_INT(wh_meta_ns_key_add(m, &a, &err), WH_EEXIST);
+
+    /* A first publish binds its keys only while the name is unbound. */
+    wh_invoice *inv = make_invoice("acme/app", "1.0.0", "A", "d", NULL);
+    wh_invoice *fresh = make_invoice("acme/new", "1.0.0", "A", "d", NULL);
+    CHECK(inv && fresh);
+    if (inv && fresh) {
+        char *toml = NULL, *json = NULL;
+        size_t tl = 0, jl = 0;
+        CHECK_INT(wh_invoice_emit_toml(inv, &toml, &tl, &err), 0);
+        CHECK_INT(wh_invoice_emit_json(inv, &json, &jl, &err), 0);
+        CHECK_INT(wh_meta_invoice_create(m, inv, toml, tl, json, jl, &b, 1, &err), WH_EEXIST);
+        CHECK_CONTAINS(err.msg, "bound to a key by another publish");
+        wh_invoice_doc *doc = NULL;
+        CHECK_INT(wh_meta_invoice_get(m, "acme/app", "1.0.0", &doc, &err), WH_ENOTFOUND);
+        free(toml);
+        free(json);
+        CHECK_INT(wh_invoice_emit_toml(fresh, &toml, &tl, &err), 0);
+        CHECK_INT(wh_invoice_emit_json(fresh, &json, &jl, &err), 0);
+        wh_ns_key nb = b;
+        nb.name = (char *)"acme/new";
+        nb.added_by = NULL;
+        CHECK_INT(wh_meta_invoice_create(m, fresh, toml, tl, json, jl, &nb, 1, &err), 0);
+        free(toml);
+        free(json);
+    }
+    wh_invoice_free(inv);
+    wh_invoice_free(fresh);
+
+    wh_ns_key *v = NULL;
+    size_t n = 0;
+    CHECK_INT(wh_meta_ns_keys(m, "acme/app", &v, &n, &err), 0);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_STR(v[0].label, "Alice");
+    wh_ns_keys_free(v, n);
+    CHECK_INT(wh_meta_ns_keys(m, "acme/new", &v, &n, &err), 0);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_STR(v[0].label, "Bob");
+        CHECK_STR(v[0].added_by, "first publish");
+        CHECK(v[0].key[0] == 2);
+    }
+    wh_ns_keys_free(v, n);
+    CHECK_INT(wh_meta_ns_keys(m, NULL, &v, &n, &err), 0);
+    CHECK_INT(n, 2);
+    wh_ns_keys_free(v, n);
+    CHECK_INT(wh_meta_ns_key_remove(m, "acme/app", b.key, &err), WH_ENOTFOUND);
+    CHECK_INT(wh_meta_ns_key_remove(m, "acme/app", a.key, &err), 0);
+    CHECK_INT(wh_meta_ns_keys(m, "acme/app", &v, &n, &err), 0);
+    CHECK_INT(n, 0);
+    wh_ns_keys_free(v, n);
+    wh_meta_close(m);
+}
+
+static void test_search_name_filter(void)
+{
+    if (!g_search)
+        return;
+    const char *names[] = {"acme/w", "zeta/ab", "zeta/a"};
+    const bool prefix[] = {true, false, false};
+    wh_meta_query q = {.limit = 50, .names = names, .name_prefix = prefix, .n_names = 3};
+    wh_meta_hits *h = NULL;
+    wh_err err = {0};
+    CHECK_INT(wh_meta_search(g_search, &q, &h, &err), 0);
+    if (h)
+        CHECK_INT(h->total, 6); /* five acme/widget and zeta/ab, not acme/gadget nor zeta/a */
+    wh_meta_hits_free(h);
+    const char *nothing[] = {""};
+    const bool exact[] = {false};
+    q.names = nothing;
+    q.name_prefix = exact;
+    q.n_names = 1;
+    CHECK_INT(wh_meta_search(g_search, &q, &h, &err), 0);
+    if (h)
+        CHECK_INT(h->total, 0);
+    wh_meta_hits_free(h);
+}
+
 int main(void)
 {
     if (!mkdtemp(g_root)) {
@@ -826,6 +971,9 @@ int main(void)
     RUN(test_search_yanked);
     RUN(test_search_paging);
     RUN(test_search_term_limit);
+    RUN(test_search_name_filter);
+    RUN(test_tokens);
+    RUN(test_namespace_keys);
     wh_meta_close(g_search);
     nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return unit_done("meta");

@@ -1,0 +1,253 @@
+/*
+ * auth.c - authenticating requests and checking their scopes (see auth.h).
+ */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "htpasswd.h"
+#include "token.h"
+
+/* Who asked, as far as the request's credentials tell. */
+typedef struct wh_principal {
+    int rc;                  /* 0, or WH_EUNAUTH with msg */
+    char msg[256];
+    char who[96];            /* "token 0123456789abcdef", "user admin" */
+    wh_scopes *scopes;       /* owned unless borrowed */
+    bool borrowed;           /* the server's htpasswd scopes */
+    /* wh_auth_read_names' view of the read scopes. */
+    const char **names;
+    bool *prefix;
+} wh_principal;
+
+static const char *action_name(unsigned action)
+{
+    switch (action) {
+    case WH_SCOPE_READ: return "read";
+    case WH_SCOPE_PUSH: return "push to";
+    case WH_SCOPE_YANK: return "yank";
+    default: return "do that to";
+    }
+}
+
+static void unauth(wh_principal *p, const char *fmt, const char *arg)
+{
+    p->rc = WH_EUNAUTH;
+    snprintf(p->msg, sizeof p->msg, fmt, arg);
+}
+
+static void from_token(wh_server *srv, wh_principal *p, const char *token)
+{
+    char id[WH_TOKEN_ID_LEN + 1];
+    unsigned char hash[32];
+    if (!wh_token_parse(token, id, hash))
+        return unauth(p, "%s", "the token is malformed: expected wht_ followed by its id and "
+                               "secret, as `wharfd token create` printed it");
+    wh_token_rec t;
+    wh_err e;
+    int rc = wh_meta_token_get(srv->meta, id, &t, &e);
+    if (rc == WH_ENOTFOUND)
+        return unauth(p, "%s", "the token is not valid");
+    if (rc) {
+        wh_log(srv, WH_LOG_ERROR, "checking a token: %s", e.msg);
+        return unauth(p, "%s", "the token could not be checked; try again");
+    }
+    time_t now = time(NULL);
+    if (CRYPTO_memcmp(hash, t.secret_hash, sizeof hash) != 0)
+        unauth(p, "%s", "the token is not valid");
+    else if (t.revoked_at)
+        unauth(p, "token %s was revoked", id);
+    else if (t.expires_at && t.expires_at <= (int64_t)now)
+        unauth(p, "token %s has expired", id);
+    else if (wh_scopes_parse(t.scopes, &p->scopes, &e) != 0) {
+        wh_log(srv, WH_LOG_ERROR, "token %s: stored scopes do not parse: %s", id, e.msg);
+        unauth(p, "%s", "the token could not be checked");
+    } else {
+        snprintf(p->who, sizeof p->who, "token %s", id);
+    }
+    wh_token_rec_clear(&t);
+}
+
+static void from_basic(wh_server *srv, wh_principal *p, struct MHD_Connection *conn)
+{
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(conn, &pass);
+    if (!user || !pass) {
+        unauth(p, "%s", "malformed Basic credentials");
+    } else if (wh_token_like(pass)) {
+        from_token(srv, p, pass);
+    } else if (!srv->htpasswd) {
+        unauth(p, "%s", "this server has no password users: use a token as the password "
+                        "or as a Bearer token");
+    } else if (!wh_htpasswd_check(srv->htpasswd, user, pass)) {
+        unauth(p, "%s", "wrong user name or password");
+    } else {
+        p->scopes = srv->htpasswd_scopes;
+        p->borrowed = true;
+        char shown[64];
+        wh_keys_shorten(shown, sizeof shown, user);
+        snprintf(p->who, sizeof p->who, "user %s", shown);
+    }
+    if (pass) {
+        OPENSSL_cleanse(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user)
+        MHD_free(user);
+}
+
+static wh_principal *authenticate(wh_req *req)
+{
+    if (req->who)
+        return req->who;
+    wh_principal *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    req->who = p;
+    const char *h = wh_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || !*h)
+        unauth(p, "%s", "this needs credentials: a token (Authorization: Bearer wht_...) "
+                        "or a user of the server's htpasswd file");
+    else if (strncasecmp(h, "Bearer ", 7) == 0)
+        from_token(req->srv, p, h + 7 + strspn(h + 7, " "));
+    else if (strncasecmp(h, "Basic ", 6) == 0)
+        from_basic(req->srv, p, req->conn);
+    else
+        unauth(p, "%s", "unsupported Authorization scheme: use Bearer or Basic");
+    if (p->rc)
+        wh_log(req->srv, WH_LOG_INFO, "%s %s: refused: %s", req->method, req->path, p->msg);
+    return p;
+}
+
+bool wh_auth_slow(wh_req *req)
+{
+    const wh_server *srv = req->srv;
+    if (srv->auth_none || !srv->htpasswd)
+        return false;
+    bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    if (read && !srv->read_token)
+        return false;
+    const char *h = wh_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    return h && strncasecmp(h, "Basic ", 6) == 0;
+}
+
+void wh_auth_prepare(wh_req *req)
+{
+    authenticate(req);
+}
+
+static void reply_unauth(wh_req *req, const char *msg)
+{
+    wh_reply_error(req, MHD_HTTP_UNAUTHORIZED, "%s", msg);
+    if (!req->resp)
+        return;
+    MHD_add_response_header(req->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                            "Bearer realm=\"wharf\"");
+    MHD_add_response_header(req->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                            "Basic realm=\"wharf\", charset=\"UTF-8\"");
+}
+
+/* The principal, or NULL with the 401 (or 500) reply set. */
+static wh_principal *principal(wh_req *req)
+{
+    wh_principal *p = authenticate(req);
+    if (!p) {
+        wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return NULL;
+    }
+    if (p->rc) {
+        reply_unauth(req, p->msg);
+        return NULL;
+    }
+    return p;
+}
+
+static bool open_for(const wh_server *srv, unsigned action)
+{
+    return srv->auth_none || (action == WH_SCOPE_READ && !srv->read_token);
+}
+
+bool wh_auth_allow(wh_req *req, unsigned action, const char *name)
+{
+    if (open_for(req->srv, action))
+        return true;
+    wh_principal *p = principal(req);
+    if (!p)
+        return false;
+    if (wh_scopes_allow(p->scopes, action, name))
+        return true;
+    wh_reply_error(req, MHD_HTTP_FORBIDDEN, "%s may not %s %s", p->who, action_name(action),
+                   name);
+    return false;
+}
+
+bool wh_auth_allow_some(wh_req *req, unsigned action)
+{
+    if (open_for(req->srv, action))
+        return true;
+    wh_principal *p = principal(req);
+    if (!p)
+        return false;
+    if (wh_scopes_any(p->scopes, action))
+        return true;
+    wh_reply_error(req, MHD_HTTP_FORBIDDEN, "%s may not %s any bindle", p->who,
+                   action_name(action));
+    return false;
+}
+
+bool wh_auth_read_names(wh_req *req, bool *all, const char *const **names, const bool **prefix,
+                        size_t *n)
+{
+    *all = true;
+    *names = NULL;
+    *prefix = NULL;
+    *n = 0;
+    if (open_for(req->srv, WH_SCOPE_READ))
+        return true;
+    if (!wh_auth_allow_some(req, WH_SCOPE_READ))
+        return false;
+    wh_principal *p = req->who;
+    const wh_scopes *s = p->scopes;
+    free(p->names);
+    free(p->prefix);
+    p->names = calloc(s->n, sizeof *p->names);
+    p->prefix = calloc(s->n, sizeof *p->prefix);
+    if (!p->names || !p->prefix) {
+        wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return false;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!(s->v[i].actions & WH_SCOPE_READ))
+            continue;
+        if (s->v[i].prefix && !*s->v[i].pattern)
+            return true; /* read:* */
+        p->names[k] = s->v[i].pattern;
+        p->prefix[k] = s->v[i].prefix;
+        k++;
+    }
+    *all = false;
+    *names = p->names;
+    *prefix = p->prefix;
+    *n = k;
+    return true;
+}
+
+void wh_auth_release(wh_req *req)
+{
+    wh_principal *p = req->who;
+    if (!p)
+        return;
+    if (!p->borrowed)
+        wh_scopes_free(p->scopes);
+    free(p->names);
+    free(p->prefix);
+    free(p);
+    req->who = NULL;
+}
