@@ -12,7 +12,7 @@ build_pkgs=(
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
   libcrypt-dev
 )
-test_pkgs=(curl openssl)
+test_pkgs=(curl openssl python3)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)
 fuzz_pkgs=(clang)
 
