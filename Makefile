@@ -19,7 +19,7 @@ ifeq ($(origin CXX),default)
 CXX := g++
 endif
 
-PKGS := libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt
+PKGS := libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt libcurl libarchive
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
