@@ -252,6 +252,14 @@ static void route(wh_req *req)
                                   "expected /v1/_r/missing/NAME/VERSION, got %s", p);
         return wh_route_missing(req, name, version);
     }
+    if (strncmp(p, "/v1/_r/resolve/", 15) == 0) {
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        if (!wh_http_split_id(p + 15, name, sizeof name, version, sizeof version))
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "expected /v1/_r/resolve/NAME/VERSION, got %s", p);
+        return wh_route_resolve(req, name, version);
+    }
     if (strcmp(p, "/v1/bindle-keys") == 0) {
         if (!get)
             return reply_method_not_allowed(req, "GET, HEAD");
