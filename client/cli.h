@@ -101,6 +101,14 @@ typedef struct wh_cli_command {
 extern const wh_cli_command wh_cmd_keys;
 extern const wh_cli_command wh_cmd_sign;
 extern const wh_cli_command wh_cmd_verify;
+extern const wh_cli_command wh_cmd_push;
+extern const wh_cli_command wh_cmd_info;
+extern const wh_cli_command wh_cmd_search;
+extern const wh_cli_command wh_cmd_yank;
+/* `_fetch` and `_send`: hidden commands (not in `wharf help`) that tests drive the
+ * transfer layer with. */
+extern const wh_cli_command wh_cmd_fetch_parcels;
+extern const wh_cli_command wh_cmd_send_parcels;
 
 /* ---- option parsing ---- */
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "invoice_file.h"
 #include "keystore.h"
 #include "schema/base64.h"
 #include "schema/file.h"
@@ -37,86 +38,6 @@
     "  default), AuthoritativeIntegrity, GreedyVerification,\n"              \
     "  ExhaustiveVerification, MultipleAttestation[ROLE,...],\n"             \
     "  MultipleAttestationGreedy[ROLE,...].  Exit status 1 when it fails.\n"
-
-/* Reads, parses and validates the invoice at `path`; every message names
- * the file. */
-static int load_invoice(const char *path, wh_invoice **out, wh_err *err)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    *out = NULL;
-    int rc = wh_file_read(path, wh_invoice_default_limits.max_bytes, 0, &buf, &len, err);
-    if (rc)
-        return rc;
-    size_t i = 0;
-    while (i < len && isspace((unsigned char)buf[i]))
-        i++;
-    if (i < len && buf[i] == '{')
-        rc = wh_invoice_parse_json(buf, len, NULL, out, err);
-    else
-        rc = wh_invoice_parse_toml(buf, len, NULL, out, err);
-    free(buf);
-    if (!rc)
-        rc = wh_invoice_validate(*out, err);
-    if (rc) {
-        wh_err_prefix(err, "%s", path);
-        wh_invoice_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
-/* The hint for a file that could not be read or parsed. */
-static const char *load_hint(int rc)
-{
-    return rc == WH_ENOTFOUND ? "check the path"
-         : rc == WH_EIO ? "check the file's permissions"
-         : "fix the invoice and retry";
-}
-
-/* The key to sign with: the one labelled `label` (which must hold `role`),
- * else the first holding `role`; creates one when the user has none. */
-static int pick_key(const wh_cli *cli, wh_secret_keys *sk, const char *label,
-                    unsigned role, const wh_secret_key **out, const char **hint,
-                    wh_err *err)
-{
-    char shown[200];
-    *out = NULL;
-    if (sk->n == 0) {
-        int rc = wh_cli_key_create(cli, sk, label, role, out, err);
-        if (rc) {
-            *hint = WH_CLI_HINT_KEYS;
-            return rc;
-        }
-        char b64[WH_PUBLIC_B64_LEN + 1];
-        wh_base64_encode((*out)->pub, WH_ED25519_PUBLIC_LEN, b64);
-        wh_cli_note(cli, "you had no signing key, so created \"%s\" (%s) in %s; "
-                         "hand `wharf keys export` to your server's operator",
-                    wh_cli_safe((*out)->label, shown, sizeof shown), b64, cli->keys_path);
-        return 0;
-    }
-    wh_keys_shorten(shown, sizeof shown, label ? label : "");
-    for (size_t i = 0; i < sk->n; i++) {
-        const wh_secret_key *k = &sk->keys[i];
-        if (label ? strcmp(k->label, label) != 0 : !(k->roles & role))
-            continue;
-        if (!(k->roles & role)) {
-            *hint = "pick another key with --label, or another --role";
-            return wh_err_set(err, WH_EINVAL, "your key \"%s\" does not hold the %s role",
-                              shown, wh_role_name(role));
-        }
-        *out = k;
-        return 0;
-    }
-    if (label) {
-        *hint = "see `wharf keys list`";
-        return wh_err_set(err, WH_ENOTFOUND, "%s holds no key labelled \"%s\"",
-                          cli->keys_path, shown);
-    }
-    *hint = "make one with `wharf keys create --role ...`";
-    return wh_err_set(err, WH_ENOTFOUND, "none of your keys in %s holds the %s role",
-                      cli->keys_path, wh_role_name(role));
-}
 
 static int run_sign(wh_cli *cli, int argc, char **argv)
 {
@@ -171,16 +92,16 @@ static int run_sign(wh_cli *cli, int argc, char **argv)
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
 
-    int rc = load_invoice(path, &inv, &err);
+    int rc = wh_cli_load_invoice(path, &inv, &err);
     if (rc) {
-        status = wh_cli_fail_err(&err, load_hint(rc));
+        status = wh_cli_fail_err(&err, wh_cli_load_hint(rc));
         goto done;
     }
     if (wh_cli_secret_keys_load(cli, &sk, &err)) {
         status = wh_cli_fail_err(&err, WH_CLI_HINT_KEYS);
         goto done;
     }
-    if (pick_key(cli, sk, label, role, &key, &hint, &err)) {
+    if (wh_cli_pick_key(cli, sk, label, role, &key, &hint, &err)) {
         status = wh_cli_fail_err(&err, hint);
         goto done;
     }
@@ -355,9 +276,9 @@ static int run_verify(wh_cli *cli, int argc, char **argv)
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
 
-    int rc = load_invoice(path, &inv, &err);
+    int rc = wh_cli_load_invoice(path, &inv, &err);
     if (rc) {
-        status = wh_cli_fail_err(&err, load_hint(rc));
+        status = wh_cli_fail_err(&err, wh_cli_load_hint(rc));
         goto done;
     }
     if (trusted_keys(cli, &kr, &n_keyring, &err)) {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schema/base64.h"
+
 /* Creates the directory that will hold `path`. */
 static int make_parent(const char *path, wh_err *err)
 {
@@ -131,4 +133,48 @@ int wh_cli_signing_role(const char *s, unsigned *roles, wh_err *err)
                           "makes its own); use creator, approver or proxy");
     *roles |= bit;
     return 0;
+}
+
+/* The key to sign with: the one labelled `label` (which must hold `role`),
+ * else the first holding `role`; creates one when the user has none. */
+int wh_cli_pick_key(const wh_cli *cli, wh_secret_keys *sk, const char *label,
+                    unsigned role, const wh_secret_key **out, const char **hint,
+                    wh_err *err)
+{
+    char shown[200];
+    *out = NULL;
+    if (sk->n == 0) {
+        int rc = wh_cli_key_create(cli, sk, label, role, out, err);
+        if (rc) {
+            *hint = WH_CLI_HINT_KEYS;
+            return rc;
+        }
+        char b64[WH_PUBLIC_B64_LEN + 1];
+        wh_base64_encode((*out)->pub, WH_ED25519_PUBLIC_LEN, b64);
+        wh_cli_note(cli, "you had no signing key, so created \"%s\" (%s) in %s; "
+                         "hand `wharf keys export` to your server's operator",
+                    wh_cli_safe((*out)->label, shown, sizeof shown), b64, cli->keys_path);
+        return 0;
+    }
+    wh_keys_shorten(shown, sizeof shown, label ? label : "");
+    for (size_t i = 0; i < sk->n; i++) {
+        const wh_secret_key *k = &sk->keys[i];
+        if (label ? strcmp(k->label, label) != 0 : !(k->roles & role))
+            continue;
+        if (!(k->roles & role)) {
+            *hint = "pick another key with --label, or another --role";
+            return wh_err_set(err, WH_EINVAL, "your key \"%s\" does not hold the %s role",
+                              shown, wh_role_name(role));
+        }
+        *out = k;
+        return 0;
+    }
+    if (label) {
+        *hint = "see `wharf keys list`";
+        return wh_err_set(err, WH_ENOTFOUND, "%s holds no key labelled \"%s\"",
+                          cli->keys_path, shown);
+    }
+    *hint = "make one with `wharf keys create --role ...`";
+    return wh_err_set(err, WH_ENOTFOUND, "none of your keys in %s holds the %s role",
+                      cli->keys_path, wh_role_name(role));
 }

@@ -46,6 +46,15 @@ int wh_cli_keyring_save(const char *path, const wh_keyring *kr, wh_err *err);
 int wh_cli_key_create(const wh_cli *cli, wh_secret_keys *sk, const char *label,
                       unsigned roles, const wh_secret_key **out, wh_err *err);
 
+/*
+ * The key to sign with: the one labelled `label` (which must hold `role`),
+ * else the first holding `role`.  With no key at all, creates one (saying
+ * so).  On failure *hint says what the user can do.
+ */
+int wh_cli_pick_key(const wh_cli *cli, wh_secret_keys *sk, const char *label,
+                    unsigned role, const wh_secret_key **out, const char **hint,
+                    wh_err *err);
+
 /* "$USER@hostname", as far as they are known. */
 void wh_cli_default_label(char *buf, size_t cap);
 

@@ -17,6 +17,12 @@ static const wh_cli_command *const commands[] = {
     &wh_cmd_keys,
     &wh_cmd_sign,
     &wh_cmd_verify,
+    &wh_cmd_push,
+    &wh_cmd_info,
+    &wh_cmd_search,
+    &wh_cmd_yank,
+    &wh_cmd_fetch_parcels,
+    &wh_cmd_send_parcels,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -43,7 +49,8 @@ static void print_help(FILE *out)
     fputs(global_usage, out);
     fputs("\nCommands:\n", out);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s  %s\n", commands[i]->name, commands[i]->summary);
+        if (commands[i]->name[0] != '_')
+            fprintf(out, "  %-8s  %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "  %-8s  %s\n", "help", "the usage of wharf or of one command");
     fputs("\nRun `wharf help COMMAND` for a command's usage.\n", out);
 }

@@ -1,0 +1,552 @@
+/*
+ * cmd_push.c - `wharf push`: sign a release, post its invoice, upload the
+ * parcels the server lacks, in parallel.
+ *
+ * Two forms:
+ *   wharf push DIR                   DIR/invoice.toml and its parcels: each
+ *                                    found as DIR/<label name>, as
+ *                                    DIR/parcels/<sha256>.dat (Bindle's
+ *                                    standalone layout) or, failing both, as
+ *                                    any file of DIR or DIR/parcels with the
+ *                                    right digest (Bindle's test scaffolds)
+ *   wharf push NAME/VERSION FILE...  an invoice written from the files
+ *
+ * Every local file is hashed before anything is sent, so the server is
+ * never handed bytes that contradict the invoice.  Pushing a release that
+ * is already there is a no-op: on 409 the stored invoice is compared with
+ * ours (same parcels), and whatever is still missing is uploaded, so a push
+ * cut off half-way is finished by running it again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "http.h"
+#include "invoice_file.h"
+#include "keystore.h"
+#include "progress.h"
+#include "schema/invoice_json.h"
+#include "schema/signature.h"
+#include "transfer.h"
+
+#define USAGE_PUSH                                                              \
+    "usage: wharf push DIR [--role ROLE] [--label LABEL] [--parallel N]\n"     \
+    "       wharf push NAME/VERSION FILE... [--role ROLE] [--label LABEL]\n"   \
+    "  Signs the release with your key (creator by default; --role approver\n" \
+    "  or proxy for CI signing), posts its invoice and uploads the parcels\n"  \
+    "  the server does not have yet, N at once (default 8).  DIR holds an\n"   \
+    "  invoice.toml and its files (by label name, or Bindle's standalone\n"    \
+    "  parcels/SHA256.dat).  With NAME/VERSION the invoice is written from\n"  \
+    "  the files (media types guessed; application/wasm for wasm).  Pushing\n" \
+    "  the same release again uploads only what is missing.  Prints the\n"    \
+    "  bindle id.\n"
+
+#define MAX_SCAN_FILES 10000
+
+/* One parcel and the local file that holds it. */
+typedef struct local_parcel {
+    char *file;
+} local_parcel;
+
+static int sha256_file(const char *path, char hex[65], uint64_t *size, wh_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wh_err_set(err, errno == ENOENT ? WH_ENOTFOUND : WH_EIO, "%s: %s", path,
+                          strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = 0;
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = wh_err_set(err, WH_ENOMEM, "cannot start SHA-256");
+        goto done;
+    }
+    unsigned char buf[1 << 16], md[32];
+    size_t n;
+    *size = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        EVP_DigestUpdate(ctx, buf, n);
+        *size += n;
+    }
+    if (ferror(f)) {
+        rc = wh_err_set(err, WH_EIO, "%s: read error", path);
+        goto done;
+    }
+    EVP_DigestFinal_ex(ctx, md, NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+done:
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return rc;
+}
+
+static bool is_file(const char *path, uint64_t *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *size = (uint64_t)st.st_size;
+    return true;
+}
+
+/* A label name that stays inside DIR: relative, no ".." component. */
+static bool safe_relative(const char *name)
+{
+    if (!*name || name[0] == '/')
+        return false;
+    for (const char *p = name; *p;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += len + (slash ? 1 : 0);
+    }
+    return true;
+}
+
+/* Looks for a file of `dir` (or dir/parcels) with that size and digest. */
+static char *scan_for(const char *dir, const wh_label *l, size_t *budget)
+{
+    const char *subs[] = {"", "/parcels"};
+    for (int s = 0; s < 2; s++) {
+        char d[4096];
+        snprintf(d, sizeof d, "%s%s", dir, subs[s]);
+        DIR *dh = opendir(d);
+        if (!dh)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(dh)) && *budget) {
+            char path[8192];
+            uint64_t size;
+            snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+            if (!is_file(path, &size) || size != l->size)
+                continue;
+            (*budget)--;
+            char hex[65];
+            if (sha256_file(path, hex, &size, NULL) == 0 && strcmp(hex, l->sha256) == 0) {
+                closedir(dh);
+                return strdup(path);
+            }
+        }
+        closedir(dh);
+    }
+    return NULL;
+}
+
+/* Finds every parcel's file under dir and checks its bytes. */
+static int find_files(const char *dir, const wh_invoice *inv, local_parcel *lp, wh_err *err)
+{
+    size_t budget = MAX_SCAN_FILES;
+    for (size_t i = 0; i < inv->n_parcels; i++) {
+        const wh_label *l = &inv->parcels[i].label;
+        char path[8192];
+        uint64_t size;
+        lp[i].file = NULL;
+        if (safe_relative(l->name)) {
+            snprintf(path, sizeof path, "%s/%s", dir, l->name);
+            if (is_file(path, &size) && size == l->size)
+                lp[i].file = strdup(path);
+        }
+        if (!lp[i].file) {
+            snprintf(path, sizeof path, "%s/parcels/%s.dat", dir, l->sha256);
+            if (is_file(path, &size))
+                lp[i].file = strdup(path);
+        }
+        if (!lp[i].file)
+            lp[i].file = scan_for(dir, l, &budget);
+        if (!lp[i].file)
+            return wh_err_set(err, WH_ENOTFOUND, "%s: no file for parcel \"%s\" (%s, %llu "
+                              "bytes): looked for %s/%s, %s/parcels/%s.dat and every file "
+                              "of that size", dir, l->name, l->sha256,
+                              (unsigned long long)l->size, dir, l->name, dir, l->sha256);
+        char hex[65];
+        int rc = sha256_file(lp[i].file, hex, &size, err);
+        if (rc)
+            return rc;
+        if (size != l->size || strcmp(hex, l->sha256) != 0)
+            return wh_err_set(err, WH_EINVAL, "%s does not match its label \"%s\": %llu "
+                              "bytes with sha256 %s, the invoice says %llu bytes with %s",
+                              lp[i].file, l->name, (unsigned long long)size, hex,
+                              (unsigned long long)l->size, l->sha256);
+    }
+    return 0;
+}
+
+static const char *guess_media_type(const char *path)
+{
+    static const struct { const char *ext, *type; } types[] = {
+        {".wasm", "application/wasm"}, {".json", "application/json"},
+        {".toml", "application/toml"}, {".txt", "text/plain"},
+        {".md", "text/markdown"},      {".html", "text/html"},
+        {".css", "text/css"},          {".js", "text/javascript"},
+        {".png", "image/png"},         {".jpg", "image/jpeg"},
+        {".svg", "image/svg+xml"},     {".gz", "application/gzip"},
+        {".tar", "application/x-tar"}, {".zip", "application/zip"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcasecmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    /* The wasm magic, whatever the name says. */
+    unsigned char magic[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        size_t n = fread(magic, 1, 4, f);
+        fclose(f);
+        if (n == 4 && memcmp(magic, "\0asm", 4) == 0)
+            return "application/wasm";
+    }
+    return "application/octet-stream";
+}
+
+/* Writes an invoice for NAME/VERSION from the files. */
+static int invoice_from_files(const char *id, char **files, int nfiles, wh_invoice **out,
+                              local_parcel *lp, wh_err *err)
+{
+    const char *slash = strrchr(id, '/');
+    if (!slash || slash == id || !slash[1])
+        return wh_err_set(err, WH_EINVAL, "\"%s\" is not NAME/VERSION", id);
+    json_t *parcels = json_array();
+    json_t *root = json_pack("{s:s, s:{s:s#, s:s}, s:o}", "bindleVersion", "1.0.0", "bindle",
+                             "name", id, (int)(slash - id), "version", slash + 1, "parcel",
+                             parcels);
+    if (!root)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < nfiles && !rc; i++) {
+        char hex[65];
+        uint64_t size = 0;
+        rc = sha256_file(files[i], hex, &size, err);
+        if (rc)
+            break;
+        const char *base = strrchr(files[i], '/');
+        base = base ? base + 1 : files[i];
+        json_array_append_new(parcels, json_pack("{s:{s:s, s:s, s:s, s:I}}", "label", "sha256",
+                                                 hex, "mediaType", guess_media_type(files[i]),
+                                                 "name", base, "size", (json_int_t)size));
+        lp[i].file = strdup(files[i]);
+    }
+    if (!rc)
+        rc = wh_invoice_from_json(root, NULL, out, err);
+    json_decref(root);
+    if (!rc)
+        rc = wh_invoice_validate(*out, err);
+    return rc;
+}
+
+/* Whether the stored invoice lists the same parcels as ours. */
+static bool same_parcels(const wh_invoice *a, const wh_invoice *b)
+{
+    if (a->n_parcels != b->n_parcels)
+        return false;
+    for (size_t i = 0; i < a->n_parcels; i++)
+        if (strcmp(a->parcels[i].label.sha256, b->parcels[i].label.sha256) != 0 ||
+            strcmp(a->parcels[i].label.name, b->parcels[i].label.name) != 0)
+            return false;
+    return true;
+}
+
+/* The labels' sha256 listed under `missing` in a JSON reply, flagged in need[]. */
+static int read_missing(const wh_http_resp *r, const wh_invoice *inv, bool *need, size_t *n,
+                        wh_err *err)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(r->body, r->len, 0, &je);
+    json_t *list = doc ? json_object_get(doc, "missing") : NULL;
+    if (!json_is_array(list)) {
+        json_decref(doc);
+        return wh_err_set(err, WH_EIO, "the server's reply lists no `missing` parcels");
+    }
+    *n = 0;
+    size_t k;
+    json_t *l;
+    json_array_foreach(list, k, l) {
+        const char *sha = json_string_value(json_object_get(l, "sha256"));
+        for (size_t i = 0; sha && i < inv->n_parcels; i++)
+            if (!need[i] && strcmp(inv->parcels[i].label.sha256, sha) == 0) {
+                need[i] = true;
+                (*n)++;
+            }
+    }
+    json_decref(doc);
+    return 0;
+}
+
+/* Posts the invoice; on 409 checks the stored one is the same release and
+ * asks what is still missing.  Fills need[]. */
+static int post_invoice(wh_http *h, const wh_invoice *inv, const char *esc_id, bool *need,
+                        size_t *n_need, bool *existed, wh_err *err)
+{
+    char *toml = NULL, path[1400], msg[512];
+    size_t len = 0;
+    wh_http_resp r = {0};
+    *existed = false;
+    int rc = wh_invoice_emit_toml(inv, &toml, &len, err);
+    if (rc)
+        return rc;
+    rc = wh_http_request(h, "POST", "/_i", "application/toml", toml, len, "application/json", &r,
+                         err);
+    free(toml);
+    if (rc)
+        return rc;
+    if (r.status == 201 || r.status == 202) {
+        rc = read_missing(&r, inv, need, n_need, err);
+        goto done;
+    }
+    if (r.status != 409) {
+        rc = wh_err_set(err, r.status == 401 ? WH_EUNAUTH : r.status == 403 ? WH_EFORBIDDEN
+                             : WH_EINVAL, "the server refused the invoice (HTTP %ld): %s",
+                        r.status, wh_http_error_text(&r, msg, sizeof msg));
+        goto done;
+    }
+    /* Already there: the same release, or a different one under that id? */
+    *existed = true;
+    wh_http_resp_clear(&r);
+    snprintf(path, sizeof path, "/_i/%s?yanked=true", esc_id);
+    rc = wh_http_request(h, "GET", path, NULL, NULL, 0, "application/json", &r, err);
+    if (rc)
+        goto done;
+    wh_invoice *stored = NULL;
+    if (r.status != 200 || wh_invoice_parse_json(r.body, r.len, NULL, &stored, err) != 0) {
+        rc = wh_err_set(err, WH_EIO, "%s/%s exists, but its invoice could not be read "
+                        "(HTTP %ld)", inv->bindle.name, inv->bindle.version, r.status);
+        goto done;
+    }
+    bool same = same_parcels(stored, inv);
+    bool yanked = stored->yanked;
+    wh_invoice_free(stored);
+    if (!same) {
+        rc = wh_err_set(err, WH_EEXIST, "%s/%s is already published with other parcels; "
+                        "published versions are immutable", inv->bindle.name,
+                        inv->bindle.version);
+        goto done;
+    }
+    if (yanked) {
+        rc = wh_err_set(err, WH_EYANKED, "%s/%s is already published and yanked",
+                        inv->bindle.name, inv->bindle.version);
+        goto done;
+    }
+    wh_http_resp_clear(&r);
+    snprintf(path, sizeof path, "/_r/missing/%s", esc_id);
+    rc = wh_http_request(h, "GET", path, NULL, NULL, 0, "application/json", &r, err);
+    if (!rc && r.status != 200)
+        rc = wh_err_set(err, WH_EIO, "asking what is missing: HTTP %ld: %s", r.status,
+                        wh_http_error_text(&r, msg, sizeof msg));
+    if (!rc)
+        rc = read_missing(&r, inv, need, n_need, err);
+done:
+    wh_http_resp_clear(&r);
+    return rc;
+}
+
+static const char *hint_for(int rc)
+{
+    switch (rc) {
+    case WH_EUNAUTH: return "give a token with --token or WHARF_TOKEN";
+    case WH_EFORBIDDEN: return "ask the operator for a token whose scopes allow pushing this name";
+    case WH_EEXIST: return "publish a new version";
+    case WH_ENOTFOUND: return "check the paths";
+    case WH_EIO: return "check the server address (--server) and that it is running";
+    default: return "fix the release and push again";
+    }
+}
+
+static int run_push(wh_cli *cli, int argc, char **argv)
+{
+    static const wh_cli_opt opts[] = {{"role", 0, true},
+                                      {"label", 0, true},
+                                      {"parallel", 0, true},
+                                      {NULL, 0, false}};
+    wh_cli_args a;
+    wh_err err;
+    const char *v, *label = NULL, *hint = NULL;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int npos = 0, which, status = WH_EXIT_FAIL;
+    unsigned role = 0, parallel = 8;
+    wh_invoice *inv = NULL;
+    local_parcel *lp = NULL;
+    bool *need = NULL;
+    wh_xfer_item *items = NULL;
+    wh_secret_keys *sk = NULL;
+    wh_http *h = NULL;
+    char *esc = NULL;
+    size_t n_items = 0, n_lp = 0;
+    wh_err_clear(&err);
+    if (!pos)
+        return wh_cli_fail("free some memory", "out of memory");
+    wh_cli_args_init(&a, argc, argv, 1, opts);
+    for (;;) {
+        if (wh_cli_args_next(&a, &which, &v, &err)) {
+            status = wh_cli_usage("push", "%s", err.msg);
+            goto done;
+        }
+        if (which == WH_ARG_END)
+            break;
+        if (which == WH_ARG_HELP) {
+            fputs(USAGE_PUSH, stdout);
+            status = WH_EXIT_OK;
+            goto done;
+        }
+        if (which == WH_ARG_POSITIONAL) {
+            pos[npos++] = (char *)v;
+        } else if (which == 0) {
+            if (wh_cli_signing_role(v, &role, &err) || (role & (role - 1))) {
+                status = wh_cli_usage("push", "%s", err.msg[0] ? err.msg : "give --role once");
+                goto done;
+            }
+        } else if (which == 1) {
+            label = v;
+        } else {
+            char *end;
+            unsigned long p = strtoul(v, &end, 10);
+            if (*end || p < 1 || p > 64) {
+                status = wh_cli_usage("push", "--parallel takes 1 to 64");
+                goto done;
+            }
+            parallel = (unsigned)p;
+        }
+    }
+    if (npos < 1) {
+        status = wh_cli_usage("push", "what to push? give a directory or NAME/VERSION FILE...");
+        goto done;
+    }
+    if (!role)
+        role = WH_ROLE_CREATOR;
+    if (wh_cli_ready(cli))
+        goto done;
+
+    struct stat st;
+    bool dir = npos == 1 && stat(pos[0], &st) == 0 && S_ISDIR(st.st_mode);
+    int rc;
+    if (dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/invoice.toml", pos[0]);
+        rc = wh_cli_load_invoice(path, &inv, &err);
+        if (rc) {
+            status = wh_cli_fail_err(&err, wh_cli_load_hint(rc));
+            goto done;
+        }
+        n_lp = inv->n_parcels;
+        lp = calloc(n_lp + 1, sizeof *lp);
+        rc = lp ? find_files(pos[0], inv, lp, &err) : wh_err_set(&err, WH_ENOMEM, "out of memory");
+    } else {
+        if (npos < 2) {
+            status = wh_cli_usage("push", "%s is not a directory; to push files give "
+                                          "NAME/VERSION FILE...", pos[0]);
+            goto done;
+        }
+        n_lp = (size_t)npos;
+        lp = calloc(n_lp, sizeof *lp);
+        rc = lp ? invoice_from_files(pos[0], pos + 1, npos - 1, &inv, lp, &err)
+                : wh_err_set(&err, WH_ENOMEM, "out of memory");
+    }
+    if (rc) {
+        status = wh_cli_fail_err(&err, hint_for(rc));
+        goto done;
+    }
+
+    /* Sign, unless this key already did (pushing a signed release again). */
+    const wh_secret_key *key = NULL;
+    if (wh_cli_secret_keys_load(cli, &sk, &err) ||
+        wh_cli_pick_key(cli, sk, label, role, &key, &hint, &err)) {
+        status = wh_cli_fail_err(&err, hint ? hint : WH_CLI_HINT_KEYS);
+        goto done;
+    }
+    rc = wh_sig_sign(inv, key, role, (int64_t)time(NULL), &err);
+    if (rc && rc != WH_EEXIST) {
+        status = wh_cli_fail_err(&err, "report this as a bug");
+        goto done;
+    }
+
+    esc = wh_http_escape_id(inv->bindle.name, inv->bindle.version);
+    need = calloc(inv->n_parcels + 1, sizeof *need);
+    items = calloc(inv->n_parcels + 1, sizeof *items);
+    if (!esc || !need || !items) {
+        status = wh_cli_fail("free some memory", "out of memory");
+        goto done;
+    }
+    size_t n_need = 0;
+    bool existed = false;
+    rc = wh_http_open(cli->server, cli->token, &h, &err);
+    if (!rc)
+        rc = post_invoice(h, inv, esc, need, &n_need, &existed, &err);
+    if (rc) {
+        status = wh_cli_fail_err(&err, hint_for(rc));
+        goto done;
+    }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < inv->n_parcels; i++) {
+        if (!need[i])
+            continue;
+        const wh_label *l = &inv->parcels[i].label;
+        char p[1500];
+        snprintf(p, sizeof p, "/_i/%s@%s", esc, l->sha256);
+        items[n_items].path = strdup(p);
+        items[n_items].sha256 = l->sha256;
+        items[n_items].size = l->size;
+        items[n_items].file = lp[i].file;
+        if (!items[n_items].path) {
+            status = wh_cli_fail("free some memory", "out of memory");
+            goto done;
+        }
+        bytes += l->size;
+        n_items++;
+    }
+    if (n_items) {
+        wh_progress *pr = wh_progress_new(!cli->quiet && !cli->json, n_items, bytes);
+        rc = wh_xfer_upload(h, items, n_items, parallel, pr, &err);
+        wh_progress_finish(pr);
+        if (rc) {
+            for (size_t i = 0; i < n_items; i++)
+                if (items[i].result)
+                    fprintf(stderr, "wharf: %s: %s\n", items[i].sha256, items[i].msg);
+            status = wh_cli_fail_err(&err, "push again: only what is still missing is sent");
+            goto done;
+        }
+    }
+    char id[600], shown[600];
+    snprintf(id, sizeof id, "%s/%s", inv->bindle.name, inv->bindle.version);
+    if (cli->json) {
+        json_t *doc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "bindle", id, "existed", existed,
+                                "parcels", (json_int_t)inv->n_parcels, "uploaded",
+                                (json_int_t)n_items, "bytes_uploaded", (json_int_t)bytes);
+        if (wh_cli_print_json(doc, &err)) {
+            status = wh_cli_fail_err(&err, "the release is pushed; retry without --json");
+            goto done;
+        }
+    } else {
+        if (existed && !n_items)
+            wh_cli_note(cli, "%s was already published; nothing to do",
+                        wh_cli_safe(id, shown, sizeof shown));
+        else
+            wh_cli_note(cli, "uploaded %zu of %zu parcels (%llu bytes)", n_items,
+                        inv->n_parcels, (unsigned long long)bytes);
+        printf("%s\n", wh_cli_safe(id, shown, sizeof shown));
+    }
+    status = WH_EXIT_OK;
+done:
+    for (size_t i = 0; items && i < n_items; i++)
+        free(items[i].path);
+    free(items);
+    for (size_t i = 0; lp && i < n_lp; i++)
+        free(lp[i].file);
+    free(lp);
+    free(need);
+    free(esc);
+    free(pos);
+    wh_http_close(h);
+    wh_secret_keys_free(sk);
+    wh_invoice_free(inv);
+    return status;
+}
+
+const wh_cli_command wh_cmd_push = {"push", "sign and publish a release", USAGE_PUSH, run_push};
