@@ -16,7 +16,7 @@
 
 /* Who asked, as far as the request's credentials tell. */
 typedef struct wh_principal {
-    int rc;                  /* 0, or WH_EUNAUTH with msg */
+    int rc;                  /* 0, or WH_EUNAUTH (WH_EBUSY: the database failed) */
     char msg[256];
     char who[96];            /* "token 0123456789abcdef", "user admin" */
     wh_scopes *scopes;       /* owned unless borrowed */
@@ -56,7 +56,9 @@ static void from_token(wh_server *srv, wh_principal *p, const char *token)
         return unauth(p, "%s", "the token is not valid");
     if (rc) {
         wh_log(srv, WH_LOG_ERROR, "checking a token: %s", e.msg);
-        return unauth(p, "%s", "the token could not be checked; try again");
+        p->rc = WH_EBUSY; /* the database, not the caller: 503, not 401 */
+        snprintf(p->msg, sizeof p->msg, "the token could not be checked now; try again");
+        return;
     }
     time_t now = time(NULL);
     if (CRYPTO_memcmp(hash, t.secret_hash, sizeof hash) != 0)
@@ -159,6 +161,12 @@ static wh_principal *principal(wh_req *req)
     wh_principal *p = authenticate(req);
     if (!p) {
         wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        return NULL;
+    }
+    if (p->rc == WH_EBUSY) {
+        wh_err e;
+        wh_err_set(&e, WH_EBUSY, "%s", p->msg);
+        wh_reply_err(req, &e);
         return NULL;
     }
     if (p->rc) {

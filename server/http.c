@@ -399,7 +399,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (wh_auth_slow(req)) {
             /* Routed on the next call, after the pool resumes us. */
             MHD_suspend_connection(conn);
-            if (!wh_offload_submit(srv->offload, authenticate_request, req))
+            if (!wh_offload_submit(srv->auth_pool, authenticate_request, req))
                 authenticate_request(req);
             return MHD_YES;
         }

@@ -52,7 +52,10 @@ static int open_stores(wh_server *srv, wh_err *err)
     rc = wh_invoice_cache_new((size_t)srv->cfg.cache_entries, &srv->cache, err);
     if (rc)
         return rc;
-    return wh_offload_start((unsigned)srv->cfg.io_threads, &srv->offload, err);
+    rc = wh_offload_start((unsigned)srv->cfg.io_threads, &srv->offload, err);
+    /* bcrypt gets threads of its own, so that a flood of Basic attempts
+     * delays only other Basic requests, never uploads and commits. */
+    return rc ? rc : wh_offload_start(2, &srv->auth_pool, err);
 }
 
 int main(int argc, char **argv)
@@ -119,8 +122,10 @@ done:
     /* Every connection suspended for the pool is resumed by its job, and
      * once the pool stops, requests finish inline: so when the daemon
      * stops, none is left suspended (which libmicrohttpd forbids). */
+    wh_offload_stop(srv.auth_pool);
     wh_offload_stop(srv.offload);
     wh_http_stop(&srv);
+    wh_offload_free(srv.auth_pool);
     wh_offload_free(srv.offload);
     wh_invoice_cache_free(srv.cache);
     wh_meta_close(srv.meta);

@@ -54,6 +54,7 @@ typedef struct wh_server {
     wh_meta *meta;
     wh_invoice_cache *cache;
     wh_offload *offload;              /* where on_end runs (see http.c) */
+    wh_offload *auth_pool;            /* where Basic passwords are checked */
     wh_secret_keys *host_keys;        /* DATA/host_key.toml */
     const wh_secret_key *host_key;    /* signs accepted invoices and yanks */
     /* Trust (server/trust.c sets these up from cfg). */

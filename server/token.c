@@ -37,7 +37,8 @@ static bool hash_secret(const char *secret, size_t len, unsigned char hash[32])
 
 bool wh_token_like(const char *s)
 {
-    return s && strncmp(s, WH_TOKEN_PREFIX, 4) == 0;
+    return s && strncmp(s, WH_TOKEN_PREFIX, 4) == 0 && strlen(s) == WH_TOKEN_MAX - 1 &&
+           s[4 + WH_TOKEN_ID_LEN] == '_';
 }
 
 int wh_token_generate(char token[WH_TOKEN_MAX], char id[WH_TOKEN_ID_LEN + 1],
@@ -61,7 +62,7 @@ int wh_token_generate(char token[WH_TOKEN_MAX], char id[WH_TOKEN_ID_LEN + 1],
 
 bool wh_token_parse(const char *token, char id[WH_TOKEN_ID_LEN + 1], unsigned char hash[32])
 {
-    if (!wh_token_like(token) || strlen(token) != WH_TOKEN_MAX - 1)
+    if (!wh_token_like(token))
         return false;
     const char *p = token + 4;
     if (!all_hex(p, WH_TOKEN_ID_LEN) || p[WH_TOKEN_ID_LEN] != '_')

@@ -33,7 +33,8 @@ int wh_token_generate(char token[WH_TOKEN_MAX], char id[WH_TOKEN_ID_LEN + 1],
 bool wh_token_parse(const char *token, char id[WH_TOKEN_ID_LEN + 1],
                     unsigned char hash[32]);
 
-/* Whether a text looks like a token (the prefix), e.g. a Basic password. */
+/* Whether a text has a token's shape (prefix, length, the '_' after the
+ * id), e.g. a Basic password: an htpasswd password may start with wht_. */
 bool wh_token_like(const char *s);
 
 #endif

@@ -135,9 +135,19 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
         rc = add_key(kr, srv->keyring->keys[i].label, srv->keyring->keys[i].key, err);
     for (size_t i = 0; i < n_bound && !rc; i++)
         rc = add_key(kr, bound[i].label, bound[i].key, err);
+    /* A name is new when it has neither bound keys nor any version: one
+     * whose keys were all removed (or that was published before keys were
+     * bound) is not up for grabs; only the keyring may publish it until an
+     * operator binds a key again. */
+    int published = n_bound ? 1 : wh_meta_name_published(srv->meta, name, err);
+    if (published < 0) {
+        rc = published;
+        goto done;
+    }
+    bool fresh = n_bound == 0 && !published;
     /* Trust on first use: a name nobody holds yet may be claimed by any
      * creator whose signature holds. */
-    bool tofu = n_bound == 0 && !srv->new_names_keyring;
+    bool tofu = fresh && !srv->new_names_keyring;
     unsigned char key[WH_ED25519_PUBLIC_LEN];
     for (size_t i = 0; tofu && i < inv->n_signatures && !rc; i++) {
         const wh_signature *sig = &inv->signatures[i];
@@ -146,6 +156,14 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
     }
     if (rc)
         goto done;
+
+    if (!n_bound && !fresh && !signed_by_one_of(inv, srv->keyring)) {
+        rc = wh_err_set(err, WH_EINVAL, "%s has published versions but no bound keys (they "
+                        "were removed, or it was published before keys were bound): only a "
+                        "key of the server keyring may publish it until an operator binds "
+                        "one with `wharfd keys add`", name);
+        goto done;
+    }
 
     char strategy[WH_STRATEGY_NAME_MAX];
     wh_strategy_format(&srv->strategy, strategy, sizeof strategy);
@@ -165,12 +183,12 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
                         name);
         goto done;
     }
-    if (!n_bound && srv->new_names_keyring && !signed_by_one_of(inv, srv->keyring)) {
+    if (fresh && srv->new_names_keyring && !signed_by_one_of(inv, srv->keyring)) {
         rc = wh_err_set(err, WH_EINVAL, "%s is a new name, and this server lets only keys of "
                         "its keyring claim new names (--new-names keyring)", name);
         goto done;
     }
-    if (!n_bound)
+    if (fresh)
         rc = creators_to_bind(inv, bind, n_bind, err);
 done:
     wh_keyring_free(kr);

@@ -67,8 +67,9 @@ typedef struct wh_ns_key {
  *
  * With n_bind > 0 the invoice is the first of its name, and `bind` are the
  * creator keys to bind the name to, in the same transaction: if another
- * request bound the name meanwhile, nothing is stored and the answer is
- * WH_EEXIST saying so (the caller's verification is then out of date).
+ * request bound or published the name meanwhile, nothing is stored and the
+ * answer is WH_EEXIST saying so (the caller's verification is then out of
+ * date).
  */
 int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv,
                            const char *toml, size_t toml_len,
@@ -175,6 +176,10 @@ void wh_token_recs_free(wh_token_rec *v, size_t n);
  * first (wh_ns_keys_free). */
 int wh_meta_ns_keys(wh_meta *m, const char *name, wh_ns_key **out, size_t *n,
                     wh_err *err);
+
+/* 1 when some version of `name` (yanked or not) is stored, 0 when none,
+ * or a negative code. */
+int wh_meta_name_published(wh_meta *m, const char *name, wh_err *err);
 
 /* Binds a key to a name.  WH_EEXIST when it already is. */
 int wh_meta_ns_key_add(wh_meta *m, const wh_ns_key *k, wh_err *err);

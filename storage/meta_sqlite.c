@@ -67,7 +67,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO parcels (sha256, size, stored_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (sha256) DO NOTHING",
     [ST_PARCEL_HAS] = "SELECT size FROM parcels WHERE sha256 = ?1",
-    [ST_NS_BOUND] = "SELECT 1 FROM namespace_keys WHERE name = ?1 LIMIT 1",
+    [ST_NS_BOUND] = "SELECT 1 FROM namespace_keys WHERE name = ?1 "
+                    "UNION ALL SELECT 1 FROM invoices WHERE name = ?1 LIMIT 1",
     [ST_NS_BIND] =
         "INSERT INTO namespace_keys (name, key, label, added_at, added_by) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -415,9 +416,8 @@ static int bind_first(wh_meta_conn *c, const char *name, const wh_ns_key *bind, 
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r == SQLITE_ROW)
-        return wh_err_set(err, WH_EEXIST, "bindle name %s was bound to a key by another "
-                          "publish while this one was being checked; post the invoice again",
-                          name);
+        return wh_err_set(err, WH_EEXIST, "bindle name %s was claimed by another publish "
+                          "while this one was being checked; post the invoice again", name);
     if (r != SQLITE_DONE)
         return wh_meta_db_err(err, c->db, "reading namespace keys");
     st = c->st[ST_NS_BIND];

@@ -267,6 +267,20 @@ done:
     return 0;
 }
 
+int wh_meta_name_published(wh_meta *m, const char *name, wh_err *err)
+{
+    q x;
+    int rc = q_open(m, &x, "SELECT 1 FROM invoices WHERE name = ?1 LIMIT 1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(x.st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(x.st);
+    rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0
+       : wh_meta_db_err(err, x.db, "looking a name up");
+    q_close(&x);
+    return rc;
+}
+
 int wh_meta_ns_key_add(wh_meta *m, const wh_ns_key *k, wh_err *err)
 {
     q x;

@@ -103,7 +103,8 @@ token list >"$TMP/list"
 check "token list shows each token's state" bash -c "grep -q '$ANYID.*revoked' '$TMP/list' && grep -q '$PUSHID.*active.*push:example.com/\* yank:example.com/app / CI' '$TMP/list' && grep -q 'expired' '$TMP/list'"
 SECRET=${PUSH##*_}
 check "no token secret is in the listing" not grep -q "$SECRET" "$TMP/list"
-check "nor anywhere in the data directory" not grep -rq "$SECRET" "$DATA"
+# grep -r exits 1 when it read everything and found nothing (2 on errors).
+check "nor anywhere in the data directory" bash -c "test -s '$DATA/wharf.db'; grep -rq '$SECRET' '$DATA'; test \$? -eq 1"
 stop_wharfd || fail "clean stop"
 
 # Private reads.
@@ -119,9 +120,10 @@ as "$READ" GET /_i/example.com/viabasic/1.0.0
 expect_status "read:example.com/* reads it" 200
 as "$READ" GET /_i/basic.org/app/1.0.0
 expect_error "but not another name" 403
-as "$READ" GET '/_q?limit=50' -H 'Accept: application/json'
+as "$READ" GET '/_q?l=50' -H 'Accept: application/json'
 expect_status "a search with read:example.com/*" 200
 check "shows only names it may read" bash -c "grep -q 'example.com/viabasic' '$BODY' && ! grep -q 'basic.org' '$BODY'"
+check "and counts only those in total" grep -q '"total":1,' "$BODY"
 req GET /_q
 expect_error "an anonymous search is 401" 401
 req GET /healthz

@@ -81,6 +81,33 @@ check "a bad key is refused naming it" not admin keys add example.com/x "not-a-k
 check "as neither key nor keyring file" grep -q "neither a base64 Ed25519 public key" "$TMP/admin.err"
 check "wharfd keys list of every name lists both claimed names" \
   bash -c "'$WHARFD' keys list --data '$DATA' | grep -c '' | grep -qx 2"
+
+# Removing a name's last key (say, it leaked) does not reopen the name.
+check "wharfd keys remove of the name's only key" admin keys remove mallory.example/tool "$(pub_b64 mallory)"
+write_invoice "$TMP/grab.toml" mallory.example/tool 2.0.0
+sign_invoice "$TMP/grab.toml" alice "Alice" creator
+post "$TMP/grab.toml"
+expect_error "another key cannot claim a name that has versions but no keys" 400 "no bound keys"
+write_invoice "$TMP/grab2.toml" mallory.example/tool 2.0.0
+sign_invoice "$TMP/grab2.toml" mallory "Mallory <m@evil.example>" creator
+post "$TMP/grab2.toml"
+expect_error "nor can the removed key" 400 "no bound keys"
+stop_wharfd || fail "clean stop"
+
+# A name published while nothing was checked is not up for grabs later.
+DATA="$TMP/data0" start_wharfd || exit 1
+write_invoice "$TMP/legacy.toml" legacy.org/app 1.0.0
+post "$TMP/legacy.toml"
+expect_status "--verify none publishes an unsigned invoice" 202
+stop_wharfd || fail "clean stop"
+DATA="$TMP/data0" TRUST=1 start_wharfd --auth none || exit 1
+write_invoice "$TMP/legacy2.toml" legacy.org/app 2.0.0
+sign_invoice "$TMP/legacy2.toml" mallory "Mallory" creator
+post "$TMP/legacy2.toml"
+expect_error "with checks on, a first signed version cannot claim that name" 400 "no bound keys"
+DATA="$TMP/data0" check "until an operator binds a key" admin keys add legacy.org/app "$(pub_b64 mallory)"
+post "$TMP/legacy2.toml"
+expect_status "after which that key publishes it" 202
 stop_wharfd || fail "clean stop"
 
 # A server keyring: its keys may publish under any name, and with

@@ -881,7 +881,7 @@ static void test_namespace_keys(void)
         CHECK_INT(wh_invoice_emit_toml(inv, &toml, &tl, &err), 0);
         CHECK_INT(wh_invoice_emit_json(inv, &json, &jl, &err), 0);
         CHECK_INT(wh_meta_invoice_create(m, inv, toml, tl, json, jl, &b, 1, &err), WH_EEXIST);
-        CHECK_CONTAINS(err.msg, "bound to a key by another publish");
+        CHECK_CONTAINS(err.msg, "claimed by another publish");
         wh_invoice_doc *doc = NULL;
         CHECK_INT(wh_meta_invoice_get(m, "acme/app", "1.0.0", &doc, &err), WH_ENOTFOUND);
         free(toml);
