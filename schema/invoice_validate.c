@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_graph.h"
 #include "invoice.h"
 #include "utf8.h"
 #include "invoice_json.h"
@@ -485,93 +486,46 @@ static int check_condition_list(const wh_invoice *inv, const group_index *gi,
     return 0;
 }
 
-/*
- * Group G requires group H when a parcel that is a member of G lists H in
- * `requires`.  The relation is an adjacency matrix of bits (at most
- * max_groups^2 bits), and a depth-first search with an explicit stack finds
- * the first cycle in group order, so the report is deterministic.
- */
+/* Refuses a cycle of `requires` between groups (group_graph.h), naming
+ * the groups of the first one found. */
 static int check_group_cycles(const wh_invoice *inv, const group_index *gi,
                               wh_err *err)
 {
-    size_t ng = inv->n_groups;
-    if (ng == 0)
-        return 0;
-    size_t words = (ng + 63) / 64;
-    int rc = 0;
-    uint64_t *adj = calloc(ng * words + words, sizeof *adj);
-    unsigned char *color = calloc(ng, 1);
-    size_t *stack = malloc(ng * sizeof *stack);
-    size_t *next = calloc(ng, sizeof *next);
-    if (!adj || !color || !stack || !next) {
-        rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        goto done;
-    }
-    uint64_t *req = adj + ng * words;
+    wh_group_graph g;
+    size_t *cycle = NULL, len = 0;
+    int rc = wh_group_graph_init(&g, inv->n_groups, err);
+    if (rc || inv->n_groups == 0)
+        return rc;
     for (size_t i = 0; i < inv->n_parcels; i++) {
         const wh_parcel *p = &inv->parcels[i];
-        if (!p->requires.n || !p->member_of.n)
-            continue;
-        memset(req, 0, words * sizeof *req);
-        for (size_t j = 0; j < p->requires.n; j++) {
-            int h = find_group(gi, p->requires.items[j]);
-            req[h / 64] |= (uint64_t)1 << (h % 64);
-        }
-        for (size_t j = 0; j < p->member_of.n; j++) {
-            uint64_t *row = adj + (size_t)find_group(gi, p->member_of.items[j]) * words;
-            for (size_t w = 0; w < words; w++)
-                row[w] |= req[w];
-        }
+        for (size_t j = 0; j < p->member_of.n; j++)
+            for (size_t k = 0; k < p->requires.n; k++)
+                wh_group_graph_edge(&g, (size_t)find_group(gi, p->member_of.items[j]),
+                                    (size_t)find_group(gi, p->requires.items[k]));
     }
-    /* color: 0 unvisited, 1 on the stack, 2 done. */
-    for (size_t root = 0; root < ng && !rc; root++) {
-        if (color[root])
-            continue;
-        size_t top = 0;
-        stack[top++] = root;
-        color[root] = 1;
-        while (top && !rc) {
-            size_t u = stack[top - 1];
-            const uint64_t *row = adj + u * words;
-            size_t v = next[u];
-            while (v < ng && !((row[v / 64] >> (v % 64)) & 1))
-                v++;
-            next[u] = v + 1;
-            if (v >= ng) {
-                color[u] = 2;
-                top--;
-            } else if (color[v] == 0) {
-                color[v] = 1;
-                stack[top++] = v;
-            } else if (color[v] == 1) {
-                size_t start = top;
-                while (stack[start - 1] != v)
-                    start--;
-                /* Whole names only, so that a long ring is cut cleanly
-                 * (and never inside a UTF-8 sequence). */
-                char msg[WH_ERR_MSG_MAX - 8];
-                size_t o = (size_t)snprintf(msg, sizeof msg, "group cycle: ");
-                bool cut = false;
-                for (size_t k = start - 1; k <= top && !cut; k++) {
-                    const char *name = inv->groups[k < top ? stack[k] : v].name;
-                    int w = snprintf(msg + o, sizeof msg - o, "%s%s", name,
-                                     k < top ? " -> " : "");
-                    if (w < 0 || (size_t)w >= sizeof msg - o) {
-                        msg[o] = '\0';
-                        cut = true;
-                    } else {
-                        o += (size_t)w;
-                    }
-                }
-                rc = wh_err_set(err, WH_EINVAL, "%s%s", msg, cut ? "..." : "");
+    cycle = malloc(inv->n_groups * sizeof *cycle);
+    rc = cycle ? wh_group_graph_cycle(&g, cycle, &len, err)
+               : wh_err_set(err, WH_ENOMEM, "out of memory");
+    if (rc == 1) {
+        /* Whole names only, so that a long ring is cut cleanly (and never
+         * inside a UTF-8 sequence). */
+        char msg[WH_ERR_MSG_MAX - 8];
+        size_t o = (size_t)snprintf(msg, sizeof msg, "group cycle: ");
+        bool cut = false;
+        for (size_t k = 0; k <= len && !cut; k++) {
+            const char *name = inv->groups[cycle[k < len ? k : 0]].name;
+            int w = snprintf(msg + o, sizeof msg - o, "%s%s", name, k < len ? " -> " : "");
+            if (w < 0 || (size_t)w >= sizeof msg - o) {
+                msg[o] = '\0';
+                cut = true;
+            } else {
+                o += (size_t)w;
             }
         }
+        rc = wh_err_set(err, WH_EINVAL, "%s%s", msg, cut ? "..." : "");
     }
-done:
-    free(adj);
-    free(color);
-    free(stack);
-    free(next);
+    free(cycle);
+    wh_group_graph_free(&g);
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_graph.h"
 #include "invoice_json.h"
 #include "resolve.h"
 #include "utf8.h"
@@ -394,17 +395,16 @@ done:
 
 /* "group "a" is in a cycle of requires: "a" -> "b" -> "a"", with whole
  * names only, so that a long ring is cut cleanly. */
-static int cycle_error(const resolver *r, const size_t *stack, size_t from,
-                       size_t top, size_t v, wh_err *err)
+static int cycle_error(const resolver *r, const size_t *cycle, size_t len, wh_err *err)
 {
     char q[WH_QUOTE_MAX];
     char path[WH_ERR_MSG_MAX - 2 * WH_QUOTE_MAX];
     size_t o = 0;
     bool cut = false;
     path[0] = '\0';
-    for (size_t k = from; k <= top && !cut; k++) {
-        size_t g = k < top ? stack[k] : v;
-        const char *sep = k < top ? " -> " : "";
+    for (size_t k = 0; k <= len && !cut; k++) {
+        size_t g = cycle[k < len ? k : 0];
+        const char *sep = k < len ? " -> " : "";
         size_t need = strlen(wh_str_quote(r->inv->groups[g].name, q)) + strlen(sep);
         if (o + need + 4 >= sizeof path) {
             memcpy(path + o, "...", 4);
@@ -416,80 +416,29 @@ static int cycle_error(const resolver *r, const size_t *stack, size_t from,
         }
     }
     return wh_err_set(err, WH_EINVAL, "group %s is in a cycle of requires: %s",
-                      wh_str_quote(r->inv->groups[v].name, q), path);
+                      wh_str_quote(r->inv->groups[cycle[0]].name, q), path);
 }
 
-/*
- * Group G requires group H when a parcel that is a member of G requires H.
- * The relation is a matrix of bits, and an iterative depth-first search
- * (no recursion: the group count comes from untrusted input) finds the
- * first cycle in group order.
- */
+/* Refuses a cycle of requires (group_graph.h): the first in group order. */
 static int check_cycles(const resolver *r, wh_err *err)
 {
     size_t ng = r->ng, np = r->inv->n_parcels;
-    if (ng == 0)
-        return 0;
-    size_t words = (ng + 63) / 64;
-    if (ng > SIZE_MAX / sizeof(uint64_t) / words - 1)
-        return wh_err_set(err, WH_ENOMEM, "too many groups to check for cycles");
-    int rc = 0;
-    uint64_t *adj = calloc((ng + 1) * words, sizeof *adj);
-    unsigned char *color = calloc(ng, 1);
-    size_t *stack = malloc(ng * sizeof *stack);
-    size_t *next = calloc(ng, sizeof *next);
-    if (!adj || !color || !stack || !next) {
-        rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        goto done;
-    }
-    uint64_t *row_req = adj + ng * words;
-    for (size_t i = 0; i < np; i++) {
-        size_t m0 = r->member.off[i], m1 = r->member.off[i + 1];
-        size_t q0 = r->needs.off[i], q1 = r->needs.off[i + 1];
-        if (m0 == m1 || q0 == q1)
-            continue;
-        memset(row_req, 0, words * sizeof *row_req);
-        for (size_t k = q0; k < q1; k++)
-            row_req[r->needs.at[k] / 64] |= (uint64_t)1 << (r->needs.at[k] % 64);
-        for (size_t k = m0; k < m1; k++) {
-            uint64_t *row = adj + r->member.at[k] * words;
-            for (size_t w = 0; w < words; w++)
-                row[w] |= row_req[w];
-        }
-    }
-    /* color: 0 unvisited, 1 on the stack, 2 done. */
-    for (size_t root = 0; root < ng && !rc; root++) {
-        if (color[root])
-            continue;
-        size_t top = 0;
-        stack[top++] = root;
-        color[root] = 1;
-        while (top && !rc) {
-            size_t u = stack[top - 1];
-            const uint64_t *row = adj + u * words;
-            size_t v = next[u];
-            while (v < ng && !((row[v / 64] >> (v % 64)) & 1))
-                v++;
-            next[u] = v + 1;
-            if (v >= ng) {
-                color[u] = 2;
-                top--;
-            } else if (color[v] == 0) {
-                color[v] = 1;
-                stack[top++] = v;
-            } else if (color[v] == 1) {
-                size_t from = top - 1;
-                while (stack[from] != v)
-                    from--;
-                rc = cycle_error(r, stack, from, top, v, err);
-            }
-        }
-    }
-done:
-    free(adj);
-    free(color);
-    free(stack);
-    free(next);
+    wh_group_graph g;
+    size_t *cycle = NULL, len = 0;
+    int rc = wh_group_graph_init(&g, ng, err);
+    if (rc || ng == 0)
+        return rc;
+    for (size_t i = 0; i < np; i++)
+        for (size_t m = r->member.off[i]; m < r->member.off[i + 1]; m++)
+            for (size_t q = r->needs.off[i]; q < r->needs.off[i + 1]; q++)
+                wh_group_graph_edge(&g, r->member.at[m], r->needs.at[q]);
+    cycle = malloc(ng * sizeof *cycle);
+    rc = cycle ? wh_group_graph_cycle(&g, cycle, &len, err)
+               : wh_err_set(err, WH_ENOMEM, "out of memory");
+    if (rc == 1)
+        rc = cycle_error(r, cycle, len, err);
+    free(cycle);
+    wh_group_graph_free(&g);
     return rc;
 }
 
