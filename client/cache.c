@@ -198,43 +198,44 @@ int wh_cache_export(wh_cache *c, const char *sha256, const char *dest, wh_err *e
     int rc = wh_cache_path(c, sha256, src, sizeof src, err);
     if (rc)
         return rc;
-    struct stat ss, ds;
+    struct stat ss;
     if (stat(src, &ss) != 0)
         return errno == ENOENT
                    ? wh_err_set(err, WH_ENOTFOUND, "parcel %s is not in the cache", sha256)
                    : errno_err(err, "cannot read", src);
-    /* rename() of two links to one file does nothing and leaves the
-     * temporary name behind, so an export that is already there stops
-     * here. */
-    if (stat(dest, &ds) == 0 && ds.st_dev == ss.st_dev && ds.st_ino == ss.st_ino)
-        return 0;
     if ((rc = temp_beside(dest, tmp, sizeof tmp, err)))
         return rc;
-    int in = -1, out = -1;
-    if (link(src, tmp) == 0) {
-        if (chmod(tmp, 0644) != 0) {
-            rc = errno_err(err, "cannot set the mode of", tmp);
-            goto done;
-        }
-    } else if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EOPNOTSUPP) {
-        in = open(src, O_RDONLY | O_CLOEXEC);
-        if (in < 0) {
-            rc = errno_err(err, "cannot open", src);
-            goto done;
-        }
-        out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (out < 0) {
-            rc = errno_err(err, "cannot create", tmp);
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+    if (in < 0) {
+        rc = errno_err(err, "cannot open", src);
+        goto done;
+    }
+    out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        rc = errno_err(err, "cannot create", tmp);
+        goto done;
+    }
+    /* copy_file_range lets the kernel share blocks (reflink) or copy
+     * without user space; a filesystem that cannot falls back to read and
+     * write. */
+    off_t left = ss.st_size;
+    while (left > 0) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+        if (n <= 0)
+            break;
+        left -= n;
+    }
+    if (left > 0) {
+        if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) != 0 ||
+            lseek(out, 0, SEEK_SET) < 0) {
+            rc = errno_err(err, "cannot copy to", tmp);
             goto done;
         }
         if ((rc = copy_fd(in, src, out, tmp, NULL, err)))
             goto done;
-        if (fchmod(out, 0644) != 0 || fsync(out) != 0) {
-            rc = errno_err(err, "cannot finish", tmp);
-            goto done;
-        }
-    } else {
-        rc = errno_err(err, "cannot create", tmp);
+    }
+    if (fchmod(out, 0644) != 0 || fsync(out) != 0) {
+        rc = errno_err(err, "cannot finish", tmp);
         goto done;
     }
     if (rename(tmp, dest) != 0)

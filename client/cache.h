@@ -8,9 +8,9 @@
  * across runs so that it can be resumed).  A parcel appears in parcels/
  * only by a rename, whole and checked, so a reader never sees half of one.
  *
- * Exported parcels are hard links into the cache where the filesystem
- * allows: editing an exported file in place edits the cached copy too, and
- * the next download check (size only, for speed) would not notice.
+ * Exported parcels are copies (shared blocks where the filesystem can
+ * reflink), never hard links: a user who edits a pulled file must not edit
+ * the cached parcel, which later pulls trust by its size.
  *
  * Ownership: *out of wh_cache_open is owned by the caller
  * (wh_cache_close).  Paths are written into the caller's buffers.
@@ -41,8 +41,8 @@ bool wh_cache_has(wh_cache *c, const char *sha256, uint64_t size);
  * that is not 64 lowercase hex digits, WH_ETOOBIG when cap is too small. */
 int  wh_cache_path(wh_cache *c, const char *sha256, char *buf, size_t cap, wh_err *err);
 
-/* Puts the cached parcel at dest (hard link when on the same filesystem,
- * else a copy via a temp file + rename), creating nothing else; mode 0644.
+/* Puts a copy of the cached parcel at dest (via a temp file + rename),
+ * creating nothing else; mode 0644.
  * An existing dest is replaced atomically.  WH_ENOTFOUND when the parcel is
  * not cached. */
 int  wh_cache_export(wh_cache *c, const char *sha256, const char *dest, wh_err *err);
