@@ -102,6 +102,7 @@ extern const wh_cli_command wh_cmd_keys;
 extern const wh_cli_command wh_cmd_sign;
 extern const wh_cli_command wh_cmd_verify;
 extern const wh_cli_command wh_cmd_push;
+extern const wh_cli_command wh_cmd_pull;
 extern const wh_cli_command wh_cmd_info;
 extern const wh_cli_command wh_cmd_search;
 extern const wh_cli_command wh_cmd_yank;

@@ -1,24 +1,32 @@
 /*
  * cmd_sign.c - `wharf sign` and `wharf verify`: Bindle signatures on local
- * invoice files, before they are pushed or after they are pulled.
+ * invoice files, before they are pushed or after they are pulled, and on
+ * published releases (`wharf verify NAME/VERSION`).
  *
  * Both read the invoice the way wharfd does (TOML, or JSON when the file
  * starts with '{'; the same limits; the same validation), so that an
  * invoice that passes here is not refused there for its shape.  sign
- * always writes TOML, Bindle's format.
+ * always writes TOML, Bindle's format.  A published invoice is fetched as
+ * JSON and then checked exactly as a local one, plus its host signature
+ * against the host keys the user trusts (`wharf keys fetch`).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
+#include "http.h"
 #include "invoice_file.h"
 #include "keystore.h"
 #include "schema/base64.h"
 #include "schema/file.h"
 #include "schema/invoice.h"
+#include "schema/semver.h"
 #include "schema/signature.h"
 
 #define USAGE_SIGN                                                            \
@@ -31,13 +39,18 @@
     "  signs an invoice once.\n"
 #define USAGE_VERIFY                                                          \
     "usage: wharf verify INVOICE [--strategy STRATEGY]\n"                    \
-    "  Checks a local invoice's signatures against the keys you trust\n"     \
-    "  (`wharf keys add`) and your own keys, and prints each signature as\n" \
-    "  verified, untrusted (valid, but by a key you do not trust) or\n"      \
-    "  invalid.  STRATEGY is one of Bindle's: CreativeIntegrity (the\n"      \
-    "  default), AuthoritativeIntegrity, GreedyVerification,\n"              \
-    "  ExhaustiveVerification, MultipleAttestation[ROLE,...],\n"             \
-    "  MultipleAttestationGreedy[ROLE,...].  Exit status 1 when it fails.\n"
+    "       wharf verify NAME/VERSION [--strategy STRATEGY]\n"               \
+    "  Checks an invoice's signatures against the keys you trust\n"         \
+    "  (`wharf keys add`) and your own keys: a local file, or, when no\n"   \
+    "  such file exists, the release NAME/VERSION published on the server.\n" \
+    "  Prints each signature as verified, untrusted (valid, but by a key\n" \
+    "  you do not trust) or invalid.  STRATEGY is one of Bindle's:\n"       \
+    "  CreativeIntegrity (the default), AuthoritativeIntegrity,\n"          \
+    "  GreedyVerification, ExhaustiveVerification,\n"                       \
+    "  MultipleAttestation[ROLE,...], MultipleAttestationGreedy[ROLE,...].\n" \
+    "  Once you trust a server's host keys (`wharf keys fetch`), a\n"       \
+    "  published release must also carry a host signature by one of them.\n" \
+    "  Exit status 1 when it fails.\n"
 
 static int run_sign(wh_cli *cli, int argc, char **argv)
 {
@@ -190,6 +203,12 @@ typedef struct sig_report {
     bool valid;
     const wh_keyring_entry *known;   /* NULL when the key is not trusted */
     bool mine;                       /* known from the secret-key file */
+    bool is_host;                    /* made in the host role */
+    /* Not host, by a key the user trusts only as a server's host key. */
+    bool host_only;
+    /* Trusted for what it signs: a host signature by a key trusted as a
+     * host key, any other by a known key that is not only a host key. */
+    bool trusted;
     wh_err why;                      /* when !valid */
 } sig_report;
 
@@ -198,6 +217,7 @@ static void report_signature(const wh_invoice *inv, const wh_keyring *kr,
 {
     const wh_signature *s = &inv->signatures[i];
     unsigned char pub[WH_ED25519_PUBLIC_LEN];
+    unsigned role = 0;
     wh_err_clear(&r->why);
     r->valid = wh_sig_verify(inv, s, &r->why) == 0;
     r->known = NULL;
@@ -206,6 +226,11 @@ static void report_signature(const wh_invoice *inv, const wh_keyring *kr,
         r->known = wh_keyring_find(kr, pub);
     if (r->known)
         r->mine = (size_t)(r->known - kr->keys) >= n_keyring;
+    r->is_host = s->role && wh_role_parse(s->role, &role, NULL) == 0 &&
+                 role == WH_ROLE_HOST;
+    r->host_only = r->known && !r->is_host && r->known->roles == WH_ROLE_HOST;
+    r->trusted = r->known && (r->is_host ? (r->known->roles & WH_ROLE_HOST) != 0
+                                         : !r->host_only);
 }
 
 /* The hint for a failed verification: what the reports say went wrong. */
@@ -214,7 +239,7 @@ static void verify_hint(const wh_invoice *inv, const sig_report *reps,
 {
     for (size_t i = 0; i < inv->n_signatures; i++) {
         const wh_signature *s = &inv->signatures[i];
-        if (reps[i].valid && !reps[i].known) {
+        if (reps[i].valid && !reps[i].trusted && !reps[i].is_host) {
             char by[200], key[64];
             wh_keys_shorten(by, sizeof by, s->by ? s->by : "");
             wh_keys_shorten(key, sizeof key, s->key ? s->key : "");
@@ -223,6 +248,14 @@ static void verify_hint(const wh_invoice *inv, const sig_report *reps,
                      "theirs, trust it with `wharf keys add \"%s\" %s` (or "
                      "`wharf keys add --from KEYRING` with their keyring)",
                      i, by, key);
+            return;
+        }
+    }
+    for (size_t i = 0; i < inv->n_signatures; i++) {
+        if (reps[i].valid && !reps[i].trusted) {
+            snprintf(buf, cap, "signature %zu is a host signature by a key you do "
+                               "not trust as a host key: `wharf keys fetch` "
+                               "shows the server's keys and trusts them", i);
             return;
         }
     }
@@ -238,21 +271,191 @@ static void verify_hint(const wh_invoice *inv, const sig_report *reps,
                        "sign it with `wharf sign`, or see `wharf help verify`");
 }
 
+/*
+ * A key fetched as a server's host key vouches for what that server
+ * serves, not for who wrote it; Bindle's strategies do not look at a
+ * keyring entry's roles, so without this check a server could sign a
+ * release as its creator with its host key and pass.  Returns the index of
+ * the first such signature, or SIZE_MAX.
+ */
+static size_t first_host_only(const wh_invoice *inv, const sig_report *reps)
+{
+    for (size_t i = 0; i < inv->n_signatures; i++)
+        if (reps[i].host_only)
+            return i;
+    return SIZE_MAX;
+}
+
+/* What the host check of a published release found. */
+typedef struct host_check {
+    size_t trusted_keys;   /* host keys in the user's keyring */
+    size_t verified;       /* valid host signatures by one of them */
+    bool ok;
+    char msg[1400];        /* why not, when !ok */
+    char hint[600];
+} host_check;
+
+/*
+ * The host signature says that a registry accepted the release.  It counts
+ * once the user trusts some host key (`wharf keys fetch`): from then on a
+ * published release must carry a valid host signature by one of those
+ * keys, so that a server with another key, or one that strips the host
+ * signature, is caught; other host signatures (a release mirrored through
+ * other registries) are reported but do not fail.  An invalid host
+ * signature always fails: the invoice was changed after a server signed it.
+ */
+static void check_host(const wh_invoice *inv, const wh_keyring *kr,
+                       const sig_report *reps, const char *id, host_check *hc)
+{
+    size_t first_untrusted = SIZE_MAX, n_host = 0;
+    char by[200], key[64], mine[200];
+    memset(hc, 0, sizeof *hc);
+    hc->ok = true;
+    const wh_keyring_entry *some = NULL;
+    for (size_t i = 0; i < kr->n; i++) {
+        if (kr->keys[i].roles & WH_ROLE_HOST) {
+            hc->trusted_keys++;
+            some = some ? some : &kr->keys[i];
+        }
+    }
+    for (size_t i = 0; i < inv->n_signatures; i++) {
+        const wh_signature *s = &inv->signatures[i];
+        if (!reps[i].is_host)
+            continue;
+        n_host++;
+        if (!reps[i].valid) {
+            wh_keys_shorten(by, sizeof by, s->by ? s->by : "");
+            snprintf(hc->msg, sizeof hc->msg, "%s: host signature %zu (by \"%s\") is "
+                     "invalid: %s", id, i, by, reps[i].why.msg);
+            snprintf(hc->hint, sizeof hc->hint, "the invoice was changed after the "
+                     "server signed it: do not use this release, and tell the "
+                     "server's operator");
+            hc->ok = false;
+            return;
+        }
+        if (reps[i].trusted)
+            hc->verified++;
+        else if (first_untrusted == SIZE_MAX)
+            first_untrusted = i;
+    }
+    if (hc->trusted_keys == 0 || hc->verified > 0)
+        return;
+    hc->ok = false;
+    if (n_host == 0) {
+        snprintf(hc->msg, sizeof hc->msg, "%s carries no host signature, but you "
+                 "trust host keys: it did not come through a registry you trust", id);
+        snprintf(hc->hint, sizeof hc->hint, "get it from a registry whose host key "
+                 "you trust, or trust this one's with `wharf keys fetch`");
+        return;
+    }
+    const wh_signature *s = &inv->signatures[first_untrusted];
+    wh_keys_shorten(by, sizeof by, s->by ? s->by : "");
+    wh_keys_shorten(key, sizeof key, s->key ? s->key : "");
+    wh_keys_shorten(mine, sizeof mine, some->label);
+    snprintf(hc->msg, sizeof hc->msg, "%s: its host signature is by \"%s\" (key %s), "
+             "which is not a host key you trust (you trust %zu: \"%s\"%s)", id, by,
+             key, hc->trusted_keys, mine, hc->trusted_keys > 1 ? ", ..." : "");
+    snprintf(hc->hint, sizeof hc->hint, "if the server's host key changed, compare "
+             "the fingerprint `wharf keys fetch` shows with what its operator says "
+             "before you trust it; otherwise this release did not come from a "
+             "registry you trust");
+}
+
+/* NAME/VERSION as the server names a bindle: a valid name, the last '/',
+ * a strict SemVer version. */
+static bool parse_id(const char *id, char *name, size_t ncap, const char **version)
+{
+    const char *slash = strrchr(id, '/');
+    wh_semver sv;
+    if (!slash || (size_t)(slash - id) >= ncap)
+        return false;
+    memcpy(name, id, (size_t)(slash - id));
+    name[slash - id] = '\0';
+    *version = slash + 1;
+    return wh_name_validate(name, NULL) == 0 &&
+           wh_semver_parse(*version, &sv, NULL) == 0;
+}
+
+/* GETs the invoice of NAME/VERSION (JSON) and reads it as a local file is
+ * read.  On failure prints why and returns WH_EXIT_FAIL. */
+static int fetch_invoice(const wh_cli *cli, const char *id, const char *name,
+                         const char *version, wh_invoice **out)
+{
+    wh_http *h = NULL;
+    wh_http_resp r = {0};
+    wh_err err;
+    int status = WH_EXIT_FAIL;
+    char msg[512], path[2048];
+    char *esc = wh_http_escape_id(name, version);
+    wh_err_clear(&err);
+    *out = NULL;
+    if (!esc || (size_t)snprintf(path, sizeof path, "/_i/%s", esc) >= sizeof path) {
+        status = wh_cli_fail("free some memory and retry", "out of memory");
+        goto done;
+    }
+    if (wh_http_open(cli->server, cli->token, &h, &err) ||
+        wh_http_request(h, "GET", path, NULL, NULL, 0, "application/json", &r, &err)) {
+        status = wh_cli_fail_err(&err, "check the server address (--server) and "
+                                       "that it is running");
+        goto done;
+    }
+    if (r.status != 200) {
+        wh_http_error_text(&r, msg, sizeof msg);
+        const char *hint = r.status == 404 ? "check the name and version (`wharf search`)"
+                         : r.status == 401 ? "give a token with --token or WHARF_TOKEN"
+                         : r.status == 403 && strstr(msg, "yanked")
+                             ? "it is yanked; `wharf info --yanked` still shows it"
+                         : "see the server's message";
+        status = wh_cli_fail(hint, "%s: HTTP %ld: %s", id, r.status, msg);
+        goto done;
+    }
+    if (wh_invoice_parse_json(r.body ? r.body : "", r.len, NULL, out, &err) ||
+        wh_invoice_validate(*out, &err)) {
+        status = wh_cli_fail("tell the server's operator",
+                             "the server's invoice of %s is not valid: %s", id, err.msg);
+        goto done;
+    }
+    /* Signatures cover the name and version, so a server answering with a
+     * genuine invoice of another release would otherwise pass. */
+    if (strcmp((*out)->bindle.name, name) != 0 || strcmp((*out)->bindle.version, version) != 0) {
+        char got[600];
+        snprintf(got, sizeof got, "%s/%s", (*out)->bindle.name, (*out)->bindle.version);
+        status = wh_cli_fail("do not use what this server serves; tell its operator",
+                             "asked for %s, the server answered with the invoice of %s",
+                             id, wh_cli_safe(got, got, sizeof got));
+        goto done;
+    }
+    status = WH_EXIT_OK;
+done:
+    if (status) {
+        wh_invoice_free(*out);
+        *out = NULL;
+    }
+    free(esc);
+    wh_http_resp_clear(&r);
+    wh_http_close(h);
+    return status;
+}
+
 static int run_verify(wh_cli *cli, int argc, char **argv)
 {
     static const wh_cli_opt opts[] = {{"strategy", 0, true}, {NULL, 0, false}};
     wh_cli_args a;
     wh_err err, why;
-    const char *path = NULL, *v;
+    const char *path = NULL, *v, *version = NULL;
     wh_strategy st = {.kind = WH_STRATEGY_CREATIVE_INTEGRITY, .roles = 0};
     int which, status = WH_EXIT_FAIL;
     wh_invoice *inv = NULL;
     wh_keyring *kr = NULL;
     sig_report *reps = NULL;
-    json_t *sigs = NULL;
+    json_t *sigs = NULL, *host = NULL;
     size_t n_keyring = 0;
+    bool remote = false;
+    char name[512];
+    host_check hc;
     wh_err_clear(&err);
     wh_err_clear(&why);
+    memset(&hc, 0, sizeof hc);
     wh_cli_args_init(&a, argc, argv, 1, opts);
     for (;;) {
         if (wh_cli_args_next(&a, &which, &v, &err))
@@ -265,21 +468,30 @@ static int run_verify(wh_cli *cli, int argc, char **argv)
         }
         if (which == WH_ARG_POSITIONAL) {
             if (path)
-                return wh_cli_usage("verify", "verify takes one INVOICE");
+                return wh_cli_usage("verify", "verify takes one INVOICE or NAME/VERSION");
             path = v;
         } else if (wh_strategy_parse(v, &st, &err)) {
             return wh_cli_usage("verify", "%s", err.msg);
         }
     }
     if (!path)
-        return wh_cli_usage("verify", "which invoice? give its file");
+        return wh_cli_usage("verify", "which invoice? give its file or NAME/VERSION");
+    /* A file wins: NAME/VERSION is only what does not exist locally. */
+    struct stat sb;
+    remote = stat(path, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR) &&
+             parse_id(path, name, sizeof name, &version);
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
 
-    int rc = wh_cli_load_invoice(path, &inv, &err);
-    if (rc) {
-        status = wh_cli_fail_err(&err, wh_cli_load_hint(rc));
-        goto done;
+    if (remote) {
+        if (fetch_invoice(cli, path, name, version, &inv))
+            goto done;
+    } else {
+        int rc = wh_cli_load_invoice(path, &inv, &err);
+        if (rc) {
+            status = wh_cli_fail_err(&err, wh_cli_load_hint(rc));
+            goto done;
+        }
     }
     if (trusted_keys(cli, &kr, &n_keyring, &err)) {
         status = wh_cli_fail_err(&err, "fix the file, or move it away");
@@ -291,18 +503,44 @@ static int run_verify(wh_cli *cli, int argc, char **argv)
         goto oom;
     for (size_t i = 0; i < inv->n_signatures; i++)
         report_signature(inv, kr, n_keyring, i, &reps[i]);
-    bool ok = wh_sig_verify_invoice(inv, kr, &st, &why) == 0;
-    char sname[WH_STRATEGY_NAME_MAX], id[600];
-    wh_strategy_format(&st, sname, sizeof sname);
+    char sname[WH_STRATEGY_NAME_MAX], id[600], msg[2048], hint[1024];
     snprintf(id, sizeof id, "%s/%s", inv->bindle.name, inv->bindle.version);
+    wh_cli_safe(id, id, sizeof id);
+    wh_strategy_format(&st, sname, sizeof sname);
+    bool ok = wh_sig_verify_invoice(inv, kr, &st, &why) == 0;
+    size_t misuse = first_host_only(inv, reps);
+    if (remote)
+        check_host(inv, kr, reps, id, &hc);
+    if (!ok) {
+        verify_hint(inv, reps, hint, sizeof hint);
+        snprintf(msg, sizeof msg, "%s does not verify: %s", remote ? id : path, why.msg);
+    } else if (misuse != SIZE_MAX) {
+        const wh_signature *s = &inv->signatures[misuse];
+        char by[200], role[32];
+        wh_keys_shorten(by, sizeof by, s->by ? s->by : "");
+        wh_keys_shorten(role, sizeof role, s->role ? s->role : "");
+        snprintf(msg, sizeof msg, "%s does not verify: signature %zu (%s, by \"%s\") "
+                 "is by a key you trust only as a server's host key", remote ? id : path,
+                 misuse, role, by);
+        snprintf(hint, sizeof hint, "a registry vouches for what it serves, not "
+                 "for who wrote it; if that key really is also the author's, give "
+                 "its keyring entry that role");
+        ok = false;
+    } else if (remote && !hc.ok) {
+        snprintf(msg, sizeof msg, "%s", hc.msg);
+        snprintf(hint, sizeof hint, "%s", hc.hint);
+        ok = false;
+    }
 
     if (!cli->json && !cli->quiet)
-        printf("%s (%s)\n", wh_cli_safe(id, id, sizeof id), path);
+        printf("%s (%s)\n", id, remote ? cli->server : path);
     for (size_t i = 0; i < inv->n_signatures; i++) {
         const wh_signature *s = &inv->signatures[i];
         const sig_report *r = &reps[i];
-        const char *state = !r->valid ? "invalid" : r->known ? "verified" : "untrusted";
-        const char *trust = r->mine ? "your key" : r->known ? "keyring" : NULL;
+        const char *state = !r->valid ? "invalid" : r->trusted ? "verified" : "untrusted";
+        const char *trust = r->mine ? "your key"
+                          : r->host_only ? "keyring, as a host key only"
+                          : r->known ? "keyring" : NULL;
         if (cli->json) {
             json_t *o = json_pack("{s:s?, s:s?, s:s?, s:I, s:s, s:b, s:s?, s:s?}",
                                   "by", s->by, "role", s->role, "key", s->key,
@@ -325,26 +563,35 @@ static int run_verify(wh_cli *cli, int argc, char **argv)
                 printf("             why: %s\n", wh_cli_safe(r->why.msg, by, sizeof by));
         }
     }
+    if (remote && hc.trusted_keys == 0)
+        wh_cli_note(cli, "you trust no host key, so wharf did not check which "
+                         "registry signed %s: `wharf keys fetch` shows this "
+                         "server's and trusts them", id);
     if (cli->json) {
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:O}", "invoice", id,
-                                "file", path, "strategy", sname, "verified", ok,
-                                "error", ok ? NULL : why.msg, "signatures", sigs);
+        if (remote) {
+            host = json_pack("{s:I, s:I, s:b}", "trusted_keys",
+                             (json_int_t)hc.trusted_keys, "verified",
+                             (json_int_t)hc.verified, "ok", hc.ok);
+            if (!host)
+                goto oom;
+        }
+        json_t *doc = json_pack("{s:s, s:s?, s:s?, s:s, s:b, s:s?, s:O, s:O?}",
+                                "invoice", id, "file", remote ? NULL : path,
+                                "server", remote ? cli->server : NULL, "strategy",
+                                sname, "verified", ok, "error", ok ? NULL : msg,
+                                "signatures", sigs, "host", host);
         if (wh_cli_print_json(doc, &err))
             goto oom;
     } else if (ok && !cli->quiet) {
-        printf("passes %s\n", sname);
+        printf("passes %s%s\n", sname,
+               remote && hc.trusted_keys ? ", signed by a host key you trust" : "");
     }
-    if (ok) {
-        status = WH_EXIT_OK;
-    } else {
-        char hint[1024];
-        verify_hint(inv, reps, hint, sizeof hint);
-        status = wh_cli_fail(hint, "%s does not verify: %s", path, why.msg);
-    }
+    status = ok ? WH_EXIT_OK : wh_cli_fail(hint, "%s", msg);
     goto done;
 oom:
     status = wh_cli_fail("free some memory and retry", "out of memory");
 done:
+    json_decref(host);
     json_decref(sigs);
     free(reps);
     wh_keyring_free(kr);
@@ -361,7 +608,7 @@ const wh_cli_command wh_cmd_sign = {
 
 const wh_cli_command wh_cmd_verify = {
     .name = "verify",
-    .summary = "check a local invoice's signatures against the keys you trust",
+    .summary = "check an invoice's signatures (a file or a published release)",
     .usage = USAGE_VERIFY,
     .run = run_verify,
 };

@@ -18,6 +18,7 @@ static const wh_cli_command *const commands[] = {
     &wh_cmd_sign,
     &wh_cmd_verify,
     &wh_cmd_push,
+    &wh_cmd_pull,
     &wh_cmd_info,
     &wh_cmd_search,
     &wh_cmd_yank,
