@@ -66,6 +66,13 @@ for f in "$FIX"/scaffolds/lotsa_parcels/parcels/*.dat; do
   curl -s -o "$TMP/back" "$URL/_i/enterprise.com/cargobay/1.0.0@$sha"
   check "parcel $(basename "$f") reads back byte for byte" cmp -s "$f" "$TMP/back"
 done
+w --json pull enterprise.com/cargobay/1.0.0 -o "$TMP/cargobay"
+check "pull of the scaffold exits 0" test "$RC" -eq 0
+for f in "$FIX"/scaffolds/lotsa_parcels/parcels/*.dat; do
+  sha=$(sha256sum "$f" | cut -d' ' -f1)
+  got=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([x['name'] for x in d['files'] if x['sha256']==sys.argv[2]][0])" "$OUT" "$sha" 2>/dev/null)
+  check "pulled $(basename "$f") under its label name ${got:-?}, byte for byte" cmp -s "$f" "$TMP/cargobay/$got"
+done
 w --json --token "$PUSHTOK" push "$FIX/scaffolds/lotsa_parcels"
 check "pushing it again is a no-op" test "$RC" -eq 0
 check "that uploads nothing" grep -q '"uploaded": 0' "$OUT"
@@ -82,6 +89,10 @@ check "the invoice labels .txt as text/plain" grep -q '"mediaType":"text/plain",
 check "and a file with the wasm magic as application/wasm" grep -q '"mediaType":"application/wasm","name":"mod.bin"' "$BODY"
 req GET /_r/missing/example.com/many/1.0.0 -H 'Accept: application/json'
 expect_body "nothing is missing" '"missing":[]'
+XDG_CACHE_HOME="$TMP/cache-many" w --json pull example.com/many/1.0.0 -o "$TMP/many" --parallel 16
+check "pull of the 201-parcel release in parallel exits 0" test "$RC" -eq 0
+check "fetching every byte once from a fresh cache" bash -c "python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (len(d[\"files\"])==201 and d[\"bytes_fetched\"]==sum(f[\"size\"] for f in d[\"files\"])))' <'$OUT'"
+check "and every file matches what was pushed" diff -r "$TMP/app" "$TMP/many"
 
 printf 'changed' >"$TMP/app/p1.txt"
 w --token "$PUSHTOK" push example.com/many/1.0.0 "$TMP"/app/p*.txt "$TMP/app/mod.bin"
