@@ -106,6 +106,8 @@ extern const wh_cli_command wh_cmd_pull;
 extern const wh_cli_command wh_cmd_info;
 extern const wh_cli_command wh_cmd_search;
 extern const wh_cli_command wh_cmd_yank;
+extern const wh_cli_command wh_cmd_export;
+extern const wh_cli_command wh_cmd_import;
 /* `_fetch` and `_send`: hidden commands (not in `wharf help`) that tests drive the
  * transfer layer with. */
 extern const wh_cli_command wh_cmd_fetch_parcels;

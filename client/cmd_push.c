@@ -34,18 +34,21 @@
 #include "invoice_file.h"
 #include "keystore.h"
 #include "progress.h"
+#include "publish.h"
 #include "schema/invoice_json.h"
 #include "schema/signature.h"
+#include "schema/standalone.h"
 #include "transfer.h"
 
 #define USAGE_PUSH                                                              \
-    "usage: wharf push DIR [--role ROLE] [--label LABEL] [--parallel N]\n"     \
+    "usage: wharf push DIR|FILE.tar.gz [--role ROLE] [--label LABEL] [--parallel N]\n" \
     "       wharf push NAME/VERSION FILE... [--role ROLE] [--label LABEL]\n"   \
     "  Signs the release with your key (creator by default; --role approver\n" \
     "  or proxy for CI signing), posts its invoice and uploads the parcels\n"  \
     "  the server does not have yet, N at once (default 8).  DIR holds an\n"   \
     "  invoice.toml and its files (by label name, or Bindle's standalone\n"    \
-    "  parcels/SHA256.dat).  With NAME/VERSION the invoice is written from\n"  \
+    "  parcels/SHA256.dat); FILE.tar.gz is a standalone bindle.  With\n"        \
+    "  NAME/VERSION the invoice is written from\n"                              \
     "  the files (media types guessed; application/wasm for wasm).  Pushing\n" \
     "  the same release again uploads only what is missing.  Prints the\n"    \
     "  bindle id.\n"
@@ -56,38 +59,6 @@
 typedef struct local_parcel {
     char *file;
 } local_parcel;
-
-static int sha256_file(const char *path, char hex[65], uint64_t *size, wh_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wh_err_set(err, errno == ENOENT ? WH_ENOTFOUND : WH_EIO, "%s: %s", path,
-                          strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int rc = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        rc = wh_err_set(err, WH_ENOMEM, "cannot start SHA-256");
-        goto done;
-    }
-    unsigned char buf[1 << 16], md[32];
-    size_t n;
-    *size = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        EVP_DigestUpdate(ctx, buf, n);
-        *size += n;
-    }
-    if (ferror(f)) {
-        rc = wh_err_set(err, WH_EIO, "%s: read error", path);
-        goto done;
-    }
-    EVP_DigestFinal_ex(ctx, md, NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-done:
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    return rc;
-}
 
 static bool is_file(const char *path, uint64_t *size)
 {
@@ -132,7 +103,7 @@ static char *scan_for(const char *dir, const wh_label *l, size_t *budget)
                 continue;
             (*budget)--;
             char hex[65];
-            if (sha256_file(path, hex, &size, NULL) == 0 && strcmp(hex, l->sha256) == 0) {
+            if (wh_cli_sha256_file(path, hex, &size, NULL) == 0 && strcmp(hex, l->sha256) == 0) {
                 closedir(dh);
                 return strdup(path);
             }
@@ -169,7 +140,7 @@ static int find_files(const char *dir, const wh_invoice *inv, local_parcel *lp, 
                               "of that size", dir, l->name, l->sha256,
                               (unsigned long long)l->size, dir, l->name, dir, l->sha256);
         char hex[65];
-        int rc = sha256_file(lp[i].file, hex, &size, err);
+        int rc = wh_cli_sha256_file(lp[i].file, hex, &size, err);
         if (rc)
             return rc;
         if (size != l->size || strcmp(hex, l->sha256) != 0)
@@ -225,7 +196,7 @@ static int invoice_from_files(const char *id, char **files, int nfiles, wh_invoi
     for (int i = 0; i < nfiles && !rc; i++) {
         char hex[65];
         uint64_t size = 0;
-        rc = sha256_file(files[i], hex, &size, err);
+        rc = wh_cli_sha256_file(files[i], hex, &size, err);
         if (rc)
             break;
         const char *base = strrchr(files[i], '/');
@@ -240,111 +211,6 @@ static int invoice_from_files(const char *id, char **files, int nfiles, wh_invoi
     json_decref(root);
     if (!rc)
         rc = wh_invoice_validate(*out, err);
-    return rc;
-}
-
-/* Whether the stored invoice lists the same parcels as ours. */
-static bool same_parcels(const wh_invoice *a, const wh_invoice *b)
-{
-    if (a->n_parcels != b->n_parcels)
-        return false;
-    for (size_t i = 0; i < a->n_parcels; i++)
-        if (strcmp(a->parcels[i].label.sha256, b->parcels[i].label.sha256) != 0 ||
-            strcmp(a->parcels[i].label.name, b->parcels[i].label.name) != 0)
-            return false;
-    return true;
-}
-
-/* The labels' sha256 listed under `missing` in a JSON reply, flagged in need[]. */
-static int read_missing(const wh_http_resp *r, const wh_invoice *inv, bool *need, size_t *n,
-                        wh_err *err)
-{
-    json_error_t je;
-    json_t *doc = json_loadb(r->body, r->len, 0, &je);
-    json_t *list = doc ? json_object_get(doc, "missing") : NULL;
-    if (!json_is_array(list)) {
-        json_decref(doc);
-        return wh_err_set(err, WH_EIO, "the server's reply lists no `missing` parcels");
-    }
-    *n = 0;
-    size_t k;
-    json_t *l;
-    json_array_foreach(list, k, l) {
-        const char *sha = json_string_value(json_object_get(l, "sha256"));
-        for (size_t i = 0; sha && i < inv->n_parcels; i++)
-            if (!need[i] && strcmp(inv->parcels[i].label.sha256, sha) == 0) {
-                need[i] = true;
-                (*n)++;
-            }
-    }
-    json_decref(doc);
-    return 0;
-}
-
-/* Posts the invoice; on 409 checks the stored one is the same release and
- * asks what is still missing.  Fills need[]. */
-static int post_invoice(wh_http *h, const wh_invoice *inv, const char *esc_id, bool *need,
-                        size_t *n_need, bool *existed, wh_err *err)
-{
-    char *toml = NULL, path[1400], msg[512];
-    size_t len = 0;
-    wh_http_resp r = {0};
-    *existed = false;
-    int rc = wh_invoice_emit_toml(inv, &toml, &len, err);
-    if (rc)
-        return rc;
-    rc = wh_http_request(h, "POST", "/_i", "application/toml", toml, len, "application/json", &r,
-                         err);
-    free(toml);
-    if (rc)
-        return rc;
-    if (r.status == 201 || r.status == 202) {
-        rc = read_missing(&r, inv, need, n_need, err);
-        goto done;
-    }
-    if (r.status != 409) {
-        rc = wh_err_set(err, r.status == 401 ? WH_EUNAUTH : r.status == 403 ? WH_EFORBIDDEN
-                             : WH_EINVAL, "the server refused the invoice (HTTP %ld): %s",
-                        r.status, wh_http_error_text(&r, msg, sizeof msg));
-        goto done;
-    }
-    /* Already there: the same release, or a different one under that id? */
-    *existed = true;
-    wh_http_resp_clear(&r);
-    snprintf(path, sizeof path, "/_i/%s?yanked=true", esc_id);
-    rc = wh_http_request(h, "GET", path, NULL, NULL, 0, "application/json", &r, err);
-    if (rc)
-        goto done;
-    wh_invoice *stored = NULL;
-    if (r.status != 200 || wh_invoice_parse_json(r.body, r.len, NULL, &stored, err) != 0) {
-        rc = wh_err_set(err, WH_EIO, "%s/%s exists, but its invoice could not be read "
-                        "(HTTP %ld)", inv->bindle.name, inv->bindle.version, r.status);
-        goto done;
-    }
-    bool same = same_parcels(stored, inv);
-    bool yanked = stored->yanked;
-    wh_invoice_free(stored);
-    if (!same) {
-        rc = wh_err_set(err, WH_EEXIST, "%s/%s is already published with other parcels; "
-                        "published versions are immutable", inv->bindle.name,
-                        inv->bindle.version);
-        goto done;
-    }
-    if (yanked) {
-        rc = wh_err_set(err, WH_EYANKED, "%s/%s is already published and yanked",
-                        inv->bindle.name, inv->bindle.version);
-        goto done;
-    }
-    wh_http_resp_clear(&r);
-    snprintf(path, sizeof path, "/_r/missing/%s", esc_id);
-    rc = wh_http_request(h, "GET", path, NULL, NULL, 0, "application/json", &r, err);
-    if (!rc && r.status != 200)
-        rc = wh_err_set(err, WH_EIO, "asking what is missing: HTTP %ld: %s", r.status,
-                        wh_http_error_text(&r, msg, sizeof msg));
-    if (!rc)
-        rc = read_missing(&r, inv, need, n_need, err);
-done:
-    wh_http_resp_clear(&r);
     return rc;
 }
 
@@ -378,7 +244,7 @@ static int run_push(wh_cli *cli, int argc, char **argv)
     wh_xfer_item *items = NULL;
     wh_secret_keys *sk = NULL;
     wh_http *h = NULL;
-    char *esc = NULL;
+    char *esc = NULL, *tmpdir = NULL;
     size_t n_items = 0, n_lp = 0;
     wh_err_clear(&err);
     if (!pos)
@@ -427,6 +293,16 @@ static int run_push(wh_cli *cli, int argc, char **argv)
     struct stat st;
     bool dir = npos == 1 && stat(pos[0], &st) == 0 && S_ISDIR(st.st_mode);
     int rc;
+    if (npos == 1 && !dir && stat(pos[0], &st) == 0 && S_ISREG(st.st_mode)) {
+        /* A standalone tarball: pushed as the directory it unpacks to. */
+        rc = wh_standalone_extract_tmp(pos[0], NULL, &tmpdir, &err);
+        if (rc) {
+            status = wh_cli_fail_err(&err, "check that it is a Bindle standalone .tar.gz");
+            goto done;
+        }
+        pos[0] = tmpdir;
+        dir = true;
+    }
     if (dir) {
         char path[4096];
         snprintf(path, sizeof path, "%s/invoice.toml", pos[0]);
@@ -476,13 +352,21 @@ static int run_push(wh_cli *cli, int argc, char **argv)
     }
     size_t n_need = 0;
     bool existed = false;
-    rc = wh_http_open(cli->server, cli->token, &h, &err);
+    char *toml = NULL;
+    size_t toml_len = 0;
+    const char *phint = NULL;
+    rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &err);
     if (!rc)
-        rc = post_invoice(h, inv, esc, need, &n_need, &existed, &err);
+        rc = wh_http_open(cli->server, cli->token, &h, &err);
+    if (!rc)
+        rc = wh_cli_publish_invoice(h, toml, toml_len, inv, esc, need, &existed, &phint, &err);
+    free(toml);
     if (rc) {
-        status = wh_cli_fail_err(&err, hint_for(rc));
+        status = wh_cli_fail_err(&err, phint ? phint : hint_for(rc));
         goto done;
     }
+    for (size_t i = 0; i < inv->n_parcels; i++)
+        n_need += need[i];
     uint64_t bytes = 0;
     for (size_t i = 0; i < inv->n_parcels; i++) {
         if (!need[i])
@@ -543,6 +427,9 @@ done:
     free(need);
     free(esc);
     free(pos);
+    if (tmpdir)
+        wh_standalone_remove_tree(tmpdir);
+    free(tmpdir);
     wh_http_close(h);
     wh_secret_keys_free(sk);
     wh_invoice_free(inv);

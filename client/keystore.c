@@ -178,3 +178,20 @@ int wh_cli_pick_key(const wh_cli *cli, wh_secret_keys *sk, const char *label,
     return wh_err_set(err, WH_ENOTFOUND, "none of your keys in %s holds the %s role",
                       cli->keys_path, wh_role_name(role));
 }
+
+/* A keyring entry's labelSignature, when it has one, must be its key's
+ * signature over its label: otherwise someone changed the label (or the
+ * key) after the owner signed it, and the entry is not what it claims. */
+int wh_cli_check_label_signature(const wh_keyring_entry *e, wh_err *err)
+{
+    unsigned char sig[WH_ED25519_SIG_LEN];
+    if (!e->label_signature)
+        return 0;
+    int rc = wh_key_decode(e->label_signature, sig, sizeof sig, "labelSignature", err);
+    if (!rc)
+        rc = wh_ed25519_verify(e->key, e->label, strlen(e->label), sig, err);
+    if (rc)
+        wh_err_set(err, WH_EINVAL,
+                   "its labelSignature is not the key's signature over its label");
+    return rc;
+}

@@ -55,6 +55,23 @@ int wh_cli_pick_key(const wh_cli *cli, wh_secret_keys *sk, const char *label,
                     unsigned role, const wh_secret_key **out, const char **hint,
                     wh_err *err);
 
+#define WH_CLI_USAGE_KEYS_FETCH                                                          \
+    "usage: wharf keys fetch [--yes]\n"                                    \
+    "  Gets the server's host keys (GET /v1/bindle-keys), shows each one's\n" \
+    "  label and fingerprint (the first 16 bytes of the SHA-256 of the raw\n" \
+    "  key), asks whether to trust them and adds them to your keyring as\n" \
+    "  host keys, labelled \"LABEL (from SERVER)\".  `wharf verify\n"      \
+    "  NAME/VERSION` then checks that releases carry their signature.\n"    \
+    "  --yes (-y) trusts them without asking; it is required when stdin\n" \
+    "  is not a terminal.\n"
+
+/* A keyring entry's labelSignature, when it has one, must be its key's
+ * signature over its label; WH_EINVAL otherwise. */
+int wh_cli_check_label_signature(const wh_keyring_entry *e, wh_err *err);
+
+/* `wharf keys fetch` (keys_fetch.c): argv[0] is "fetch". */
+int wh_cli_keys_fetch(wh_cli *cli, int argc, char **argv);
+
 /* "$USER@hostname", as far as they are known. */
 void wh_cli_default_label(char *buf, size_t cap);
 

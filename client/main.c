@@ -22,6 +22,8 @@ static const wh_cli_command *const commands[] = {
     &wh_cmd_info,
     &wh_cmd_search,
     &wh_cmd_yank,
+    &wh_cmd_export,
+    &wh_cmd_import,
     &wh_cmd_fetch_parcels,
     &wh_cmd_send_parcels,
 };

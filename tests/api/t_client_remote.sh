@@ -113,14 +113,18 @@ check "re-signing someone else's release with a key not bound to its name fails"
 check "with the server's reason" grep -q "enterprise.com/warpcore is bound to 1 key" "$ERR"
 check "the server stops cleanly" stop_wharfd
 
-# Bindle's standalone layout, on a fresh server.
+# Bindle's standalone layout, on a fresh server; extraction under our own TMPDIR.
+TMPDIR_PUSH="$TMP/tmpdir"; mkdir -p "$TMPDIR_PUSH"; export TMPDIR="$TMPDIR_PUSH"
 DATA="$TMP/data2"
 PUSHTOK=$("$WHARFD" token create --data "$DATA" --scopes 'push:*' 2>/dev/null)
 TRUST=1 start_wharfd || exit 1
 SA=$(ls -d "$FIX"/standalone/*/ | head -n 1)
-w --json --token "$PUSHTOK" push "$SA"
-check "the standalone directory pushes as is" test "$RC" -eq 0
+w --json --token "$PUSHTOK" push "$(ls "$FIX"/standalone/*.tar.gz | head -n 1)"
+check "the standalone .tar.gz pushes as is" test "$RC" -eq 0
 check "uploading its parcel" grep -q '"uploaded": 1' "$OUT"
+check "leaving no extracted directory behind" test -z "$(ls -A "$TMPDIR_PUSH")"
+w --json --token "$PUSHTOK" push "$SA"
+check "the standalone directory is the same release" grep -q '"existed": true' "$OUT"
 curl -s -o "$TMP/back" "$URL/_i/enterprise.com/warpcore/1.0.0@23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5"
 check "which reads back byte for byte" cmp -s "$SA/parcels/23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5.dat" "$TMP/back"
 check "the second server stops cleanly" stop_wharfd

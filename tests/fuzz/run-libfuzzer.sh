@@ -29,7 +29,7 @@ mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
 
 cc=${FUZZ_CC:-clang}
 cxx=${FUZZ_CXX:-clang++}
-pkgs="libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt"
+pkgs="libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt libarchive"
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
 pkg_libs=$(pkg-config --libs $pkgs 2>/dev/null)
 # UBSan must stop at the first report, or libFuzzer would not see it.
