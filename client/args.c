@@ -6,6 +6,8 @@
  * see options and operands in order and word its own messages.
  */
 #include "cli.h"
+#include "schema/invoice.h"
+#include "schema/semver.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,4 +107,16 @@ int wh_cli_args_next(wh_cli_args *a, int *which, const char **value,
     }
     char shown[4] = {'-', arg[1], '\0', '\0'};
     return take_value(a, shown, value, err);
+}
+
+bool wh_cli_split_id(const char *id, char *name, size_t ncap, const char **version)
+{
+    const char *slash = id ? strrchr(id, '/') : NULL;
+    wh_semver sv;
+    if (!slash || (size_t)(slash - id) >= ncap)
+        return false;
+    memcpy(name, id, (size_t)(slash - id));
+    name[slash - id] = '\0';
+    *version = slash + 1;
+    return wh_name_validate(name, NULL) == 0 && wh_semver_parse(*version, &sv, NULL) == 0;
 }

@@ -149,6 +149,11 @@ void wh_cli_args_init(wh_cli_args *a, int argc, char **argv, int first,
 int wh_cli_args_next(wh_cli_args *a, int *which, const char **value,
                      wh_err *err);
 
+/* Splits a bindle id NAME/VERSION at its last '/' into name (ncap bytes)
+ * and *version (pointing into id).  True only when the name is a valid
+ * bindle name and the version strict SemVer. */
+bool wh_cli_split_id(const char *id, char *name, size_t ncap, const char **version);
+
 /* ---- output ---- */
 
 /* Prints "wharf: MESSAGE; HINT" on stderr and returns WH_EXIT_FAIL.  The

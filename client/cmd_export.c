@@ -130,8 +130,9 @@ static int run_export(wh_cli *cli, int argc, char **argv)
     int status = parse_args("export", USAGE_EXPORT, argc, argv, &a, &help);
     if (status || help)
         return status;
-    const char *slash = strrchr(a.operand, '/');
-    if (!slash || slash == a.operand || !slash[1])
+    char idname[512];
+    const char *version;
+    if (!wh_cli_split_id(a.operand, idname, sizeof idname, &version))
         return wh_cli_usage("export", "\"%s\" is not NAME/VERSION", a.operand);
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
@@ -139,8 +140,7 @@ static int run_export(wh_cli *cli, int argc, char **argv)
     wh_err err;
     wh_err_clear(&err);
     status = WH_EXIT_FAIL;
-    char *name = strndup(a.operand, (size_t)(slash - a.operand)), *esc = NULL, *path = NULL;
-    const char *version = slash + 1;
+    char *name = strdup(idname), *esc = NULL, *path = NULL;
     wh_http *h = NULL;
     wh_http_resp r = {0};
     wh_invoice *inv = NULL;

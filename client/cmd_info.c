@@ -31,18 +31,6 @@
     "  Marks a published bindle yanked: it stays readable with ?yanked=\n" \
     "  true, but is no longer offered.  Needs a token with a yank scope.\n"
 
-/* Splits NAME/VERSION at the last '/'. */
-static bool split_id(const char *id, char *name, size_t ncap, const char **version)
-{
-    const char *slash = strrchr(id, '/');
-    if (!slash || slash == id || !slash[1] || (size_t)(slash - id) >= ncap)
-        return false;
-    memcpy(name, id, (size_t)(slash - id));
-    name[slash - id] = '\0';
-    *version = slash + 1;
-    return true;
-}
-
 /* One request; a reply other than `ok` is reported as a failure. */
 static int ask(wh_cli *cli, const char *method, const char *path, long ok, wh_http_resp *r,
                const char *what)
@@ -111,7 +99,7 @@ static int run_info(wh_cli *cli, int argc, char **argv)
     if (status || help)
         return status;
     char name[512], path[1400], shown[600];
-    if (!split_id(id, name, sizeof name, &version))
+    if (!wh_cli_split_id(id, name, sizeof name, &version))
         return wh_cli_usage("info", "\"%s\" is not NAME/VERSION", id);
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
@@ -171,7 +159,7 @@ static int run_yank(wh_cli *cli, int argc, char **argv)
     if (status || help)
         return status;
     char name[512], path[6000];
-    if (!split_id(id, name, sizeof name, &version))
+    if (!wh_cli_split_id(id, name, sizeof name, &version))
         return wh_cli_usage("yank", "\"%s\" is not NAME/VERSION", id);
     if (vals[0] && strlen(vals[0]) > 4096)
         return wh_cli_usage("yank", "the reason is over 4096 bytes");

@@ -273,17 +273,17 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
             goto done;
         }
     }
-    const char *slash = id ? strrchr(id, '/') : NULL;
-    if (!slash || slash == id || !slash[1]) {
-        status = wh_cli_usage("pull", "which bindle? give NAME/VERSION");
+    char name[512];
+    const char *version;
+    if (!wh_cli_split_id(id, name, sizeof name, &version)) {
+        status = wh_cli_usage("pull", "which bindle? give NAME/VERSION (a valid name, a "
+                                      "SemVer version)");
         goto done;
     }
     if (wh_cli_ready(cli))
         goto done;
 
-    char name[512];
-    snprintf(name, sizeof name, "%.*s", (int)(slash - id), id);
-    esc = wh_http_escape_id(name, slash + 1);
+    esc = wh_http_escape_id(name, version);
     if (!esc) {
         status = wh_cli_fail("free some memory", "out of memory");
         goto done;
@@ -310,7 +310,7 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
         status = wh_cli_fail_err(&err, "the server sent an invoice wharf cannot use");
         goto done;
     }
-    if (strcmp(inv->bindle.name, name) != 0 || strcmp(inv->bindle.version, slash + 1) != 0) {
+    if (strcmp(inv->bindle.name, name) != 0 || strcmp(inv->bindle.version, version) != 0) {
         status = wh_cli_fail("check the server", "asked for %s, the server sent %s/%s", id,
                              inv->bindle.name, inv->bindle.version);
         goto done;
@@ -376,7 +376,7 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
     if (out)
         snprintf(dir, sizeof dir, "%s", out);
     else
-        snprintf(dir, sizeof dir, "%s-%s", last ? last + 1 : name, slash + 1);
+        snprintf(dir, sizeof dir, "%s-%s", last ? last + 1 : name, version);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         status = wh_cli_fail("choose another -o", "cannot create %s: %s", dir, strerror(errno));
         goto done;

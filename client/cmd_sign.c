@@ -361,21 +361,6 @@ static void check_host(const wh_invoice *inv, const wh_keyring *kr,
              "registry you trust");
 }
 
-/* NAME/VERSION as the server names a bindle: a valid name, the last '/',
- * a strict SemVer version. */
-static bool parse_id(const char *id, char *name, size_t ncap, const char **version)
-{
-    const char *slash = strrchr(id, '/');
-    wh_semver sv;
-    if (!slash || (size_t)(slash - id) >= ncap)
-        return false;
-    memcpy(name, id, (size_t)(slash - id));
-    name[slash - id] = '\0';
-    *version = slash + 1;
-    return wh_name_validate(name, NULL) == 0 &&
-           wh_semver_parse(*version, &sv, NULL) == 0;
-}
-
 /* GETs the invoice of NAME/VERSION (JSON) and reads it as a local file is
  * read.  On failure prints why and returns WH_EXIT_FAIL. */
 static int fetch_invoice(const wh_cli *cli, const char *id, const char *name,
@@ -479,7 +464,7 @@ static int run_verify(wh_cli *cli, int argc, char **argv)
     /* A file wins: NAME/VERSION is only what does not exist locally. */
     struct stat sb;
     remote = stat(path, &sb) != 0 && (errno == ENOENT || errno == ENOTDIR) &&
-             parse_id(path, name, sizeof name, &version);
+             wh_cli_split_id(path, name, sizeof name, &version);
     if (wh_cli_ready(cli))
         return WH_EXIT_FAIL;
 
