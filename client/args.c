@@ -1,16 +1,19 @@
 /*
- * args.c - reading a command's options (cli.h).
+ * args.c - reading a command's options and operands (cli.h).
  *
  * getopt_long would do, but it permutes argv behind the caller's back and
  * reports errors on its own terms; this small iterator lets each command
  * see options and operands in order and word its own messages.
  */
 #include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "schema/invoice.h"
 #include "schema/semver.h"
-
-#include <stdio.h>
-#include <string.h>
 
 void wh_cli_args_init(wh_cli_args *a, int argc, char **argv, int first,
                       const wh_cli_opt *opts)
@@ -119,4 +122,15 @@ bool wh_cli_split_id(const char *id, char *name, size_t ncap, const char **versi
     name[slash - id] = '\0';
     *version = slash + 1;
     return wh_name_validate(name, NULL) == 0 && wh_semver_parse(*version, &sv, NULL) == 0;
+}
+
+int wh_cli_parse_parallel(const char *v, unsigned max, unsigned *out, wh_err *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(v, &end, 10);
+    if (errno || *end || v[0] < '1' || v[0] > '9' || p > max)
+        return wh_err_set(err, WH_EINVAL, "--parallel takes a number from 1 to %u", max);
+    *out = (unsigned)p;
+    return 0;
 }

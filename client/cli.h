@@ -149,6 +149,10 @@ void wh_cli_args_init(wh_cli_args *a, int argc, char **argv, int first,
 int wh_cli_args_next(wh_cli_args *a, int *which, const char **value,
                      wh_err *err);
 
+/* Reads the value of --parallel: a whole number from 1 to `max`.
+ * WH_EINVAL saying so otherwise. */
+int wh_cli_parse_parallel(const char *v, unsigned max, unsigned *out, wh_err *err);
+
 /* Splits a bindle id NAME/VERSION at its last '/' into name (ncap bytes)
  * and *version (pointing into id).  True only when the name is a valid
  * bindle name and the version strict SemVer. */

@@ -88,13 +88,8 @@ static int parse_args(const char *cmd, const char *usage, int argc, char **argv,
                                     exporting ? "NAME/VERSION" : "FILE");
             a->operand = v;
         } else if (which == 0) {
-            char *end;
-            errno = 0;
-            unsigned long p = strtoul(v, &end, 10);
-            if (errno || *end || v[0] < '1' || v[0] > '9' || p > WH_XFER_PARALLEL_MAX)
-                return wh_cli_usage(cmd, "--parallel takes a number from 1 to %d",
-                                    WH_XFER_PARALLEL_MAX);
-            a->parallel = (unsigned)p;
+            if (wh_cli_parse_parallel(v, WH_XFER_PARALLEL_MAX, &a->parallel, &err))
+                return wh_cli_usage(cmd, "%s", err.msg);
         } else if (!exporting) {
             return wh_cli_usage(cmd, "import has no option --%s", opts[which].name);
         } else if (which == 1) {

@@ -18,6 +18,7 @@
 
 #include "cache.h"
 #include "cli.h"
+#include "publish.h"
 #include "http.h"
 #include "progress.h"
 #include "transfer.h"
@@ -84,13 +85,8 @@ static int parse_args(const char *cmd, const char *usage, int argc, char **argv,
             return WH_EXIT_OK;
         }
         if (which == 0) {
-            char *end;
-            errno = 0;
-            unsigned long p = strtoul(v, &end, 10);
-            if (errno || *end || v[0] < '1' || v[0] > '9' || p > WH_XFER_PARALLEL_MAX)
-                return wh_cli_usage(cmd, "--parallel takes a number from 1 to %d",
-                                    WH_XFER_PARALLEL_MAX);
-            a->parallel = (unsigned)p;
+            if (wh_cli_parse_parallel(v, WH_XFER_PARALLEL_MAX, &a->parallel, &err))
+                return wh_cli_usage(cmd, "%s", err.msg);
         } else if (which == 1 || which == 2) {
             if (send != (which == 2))
                 return wh_cli_usage(cmd, "%s has no option --%s", cmd, opts[which].name);
@@ -292,39 +288,6 @@ done:
     return status;
 }
 
-/* The file's sha256 in hex and its size. */
-static int hash_file(const char *path, char hex[65], uint64_t *size, wh_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return wh_err_set(err, errno == ENOENT ? WH_ENOTFOUND : WH_EIO, "cannot open %s: %s",
-                          path, strerror(errno));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int rc = 0;
-    unsigned char buf[65536], d[32];
-    *size = 0;
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        rc = wh_err_set(err, WH_ENOMEM, "SHA-256 failed");
-        goto done;
-    }
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        EVP_DigestUpdate(md, buf, got);
-        *size += got;
-    }
-    if (ferror(f)) {
-        rc = wh_err_set(err, WH_EIO, "cannot read %s", path);
-        goto done;
-    }
-    EVP_DigestFinal_ex(md, d, NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
-done:
-    EVP_MD_CTX_free(md);
-    fclose(f);
-    return rc;
-}
-
 static int run_send(wh_cli *cli, int argc, char **argv)
 {
     wh_err err;
@@ -352,7 +315,7 @@ static int run_send(wh_cli *cli, int argc, char **argv)
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         wh_xfer_item *it = &items[i];
-        if (hash_file(xa.operands[i], shas[i], &it->size, &err)) {
+        if (wh_cli_sha256_file(xa.operands[i], shas[i], &it->size, &err)) {
             wh_cli_fail_err(&err, "check the path");
             goto done;
         }

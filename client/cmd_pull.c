@@ -258,14 +258,7 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
         case 2: rc = wh_profile_add_group(&prof, v, &err); break;
         case 3: rc = wh_profile_set_target(&prof, v, &err); break;
         case 4: rc = wh_strategy_parse(v, &st, &err); break;
-        case 5: {
-            char *end;
-            unsigned long p = strtoul(v, &end, 10);
-            if (*end || p < 1 || p > WH_XFER_PARALLEL_MAX)
-                rc = wh_err_set(&err, WH_EINVAL, "--parallel takes 1 to %d", WH_XFER_PARALLEL_MAX);
-            parallel = (unsigned)p;
-            break;
-        }
+        case 5: rc = wh_cli_parse_parallel(v, WH_XFER_PARALLEL_MAX, &parallel, &err); break;
         default: yanked = true; break;
         }
         if (rc) {

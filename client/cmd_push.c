@@ -272,13 +272,10 @@ static int run_push(wh_cli *cli, int argc, char **argv)
         } else if (which == 1) {
             label = v;
         } else {
-            char *end;
-            unsigned long p = strtoul(v, &end, 10);
-            if (*end || p < 1 || p > 64) {
-                status = wh_cli_usage("push", "--parallel takes 1 to 64");
+            if (wh_cli_parse_parallel(v, WH_XFER_PARALLEL_MAX, &parallel, &err)) {
+                status = wh_cli_usage("push", "%s", err.msg);
                 goto done;
             }
-            parallel = (unsigned)p;
         }
     }
     if (npos < 1) {
