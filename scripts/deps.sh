@@ -10,7 +10,7 @@ build_pkgs=(
   make gcc g++ pkg-config
   libmicrohttpd-dev libssl-dev libsqlite3-dev libjansson-dev
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
-  libcrypt-dev
+  libcrypt-dev wabt
 )
 test_pkgs=(curl openssl python3)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)

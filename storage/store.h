@@ -63,6 +63,23 @@ int wh_upload_write(wh_upload *u, const void *buf, size_t len, wh_err *err);
 uint64_t wh_upload_received(const wh_upload *u);
 
 /*
+ * Checks that the upload is complete: the announced size arrived and the
+ * bytes hash to the sha256 (WH_EINVAL naming which and both values).  The
+ * verdict is kept, so this may be called before wh_upload_commit, which
+ * checks the same.
+ */
+int wh_upload_verify(wh_upload *u, wh_err *err);
+
+/*
+ * Reads bytes of an upload that wh_upload_verify accepted, before it is
+ * committed: how a parcel's content is inspected (a wasm module validated)
+ * before it is stored.  Returns the bytes read (0 at the end) or a
+ * negative code.
+ */
+ssize_t wh_upload_pread(wh_upload *u, uint64_t offset, void *buf, size_t len,
+                        wh_err *err);
+
+/*
  * Finishes the upload: checks the size and the digest (WH_EINVAL naming
  * which and both values), makes the bytes durable and puts the parcel in
  * place.  When the parcel was already stored, this is a successful no-op.

@@ -50,6 +50,8 @@ struct wh_upload {
     int fd;
     char tmpname[64];     /* fallback mode only: name in .tmp; "" otherwise */
     EVP_MD_CTX *md;
+    int verified;         /* 0 not yet; 1 size and digest right; <0 the failure */
+    char why[WH_ERR_MSG_MAX];  /* the failure's message */
 };
 
 /* A full disk or quota is its own code, so that clients are told 507. */
@@ -252,30 +254,63 @@ static int ensure_fanout_dir(wh_store *s, const char *sha256, int *out_fd, wh_er
     return 0;
 }
 
+/* The digest can be finished once, so the verdict is kept. */
+static int verify(wh_upload *u, wh_err *err)
+{
+    if (u->verified == 0) {
+        wh_err e;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        char hex[65];
+        if (u->received != u->size) {
+            u->verified = wh_err_set(&e, WH_EINVAL, "size mismatch for parcel %s: the label "
+                                     "says %llu bytes, %llu arrived", u->sha256,
+                                     (unsigned long long)u->size,
+                                     (unsigned long long)u->received);
+        } else if (!EVP_DigestFinal_ex(u->md, md, &mdlen) || mdlen != 32) {
+            u->verified = wh_err_set(&e, WH_EIO, "SHA-256 failed");
+        } else {
+            for (unsigned i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+            u->verified = memcmp(hex, u->sha256, 64) == 0
+                ? 1
+                : wh_err_set(&e, WH_EINVAL, "digest mismatch: the bytes sent hash to %s, "
+                             "not %s", hex, u->sha256);
+        }
+        if (u->verified < 0)
+            snprintf(u->why, sizeof u->why, "%s", e.msg);
+    }
+    return u->verified < 0 ? wh_err_set(err, u->verified, "%s", u->why) : 0;
+}
+
+int wh_upload_verify(wh_upload *u, wh_err *err)
+{
+    return verify(u, err);
+}
+
+ssize_t wh_upload_pread(wh_upload *u, uint64_t offset, void *buf, size_t len, wh_err *err)
+{
+    if (u->verified != 1)
+        return wh_err_set(err, WH_EINVAL, "parcel %s is not complete and checked", u->sha256);
+    if (offset >= u->size)
+        return 0;
+    if (len > u->size - offset)
+        len = (size_t)(u->size - offset);
+    for (;;) {
+        ssize_t n = pread(u->fd, buf, len, (off_t)offset);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return wh_err_set(err, WH_EIO, "cannot read back parcel %s: %s", u->sha256,
+                              strerror(errno));
+    }
+}
+
 int wh_upload_commit(wh_upload *u, wh_err *err)
 {
-    int rc = 0, subfd = -1;
-    if (u->received != u->size) {
-        rc = wh_err_set(err, WH_EINVAL,
-                        "size mismatch for parcel %s: the label says %llu bytes, %llu arrived",
-                        u->sha256, (unsigned long long)u->size,
-                        (unsigned long long)u->received);
+    int rc = verify(u, err), subfd = -1;
+    if (rc)
         goto done;
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_DigestFinal_ex(u->md, md, &mdlen) || mdlen != 32) {
-        rc = wh_err_set(err, WH_EIO, "SHA-256 failed");
-        goto done;
-    }
-    char hex[65];
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    if (memcmp(hex, u->sha256, 64) != 0) {
-        rc = wh_err_set(err, WH_EINVAL,
-                        "digest mismatch: the bytes sent hash to %s, not %s", hex, u->sha256);
-        goto done;
-    }
     if (fdatasync(u->fd) != 0) {
         rc = wh_err_set(err, io_code(errno), "cannot sync parcel %s: %s", u->sha256,
                         strerror(errno));

@@ -284,6 +284,55 @@ static void test_wrong_digest(void)
     wh_store_close(s);
 }
 
+/* A complete upload can be read back before it is committed (to inspect a
+ * wasm module), and only once its size and digest are right. */
+static void test_verify_then_read(void)
+{
+    char dir[256], sha[65], bad[65];
+    wh_store *s = fresh_store("verify", dir, sizeof dir);
+    if (!s)
+        return;
+    const size_t len = 70000;
+    unsigned char *data = make_bytes(len, 9), back[70000];
+    sha256_hex(data, len, sha);
+    wh_err err = {0};
+    wh_upload *u = NULL;
+    CHECK_INT(wh_store_upload_begin(s, sha, len, &u, &err), 0);
+    CHECK_INT(wh_upload_write(u, data, len / 2, &err), 0);
+    CHECK(wh_upload_pread(u, 0, back, 10, &err) < 0); /* not complete yet */
+    CHECK_INT(wh_upload_write(u, data + len / 2, len - len / 2, &err), 0);
+    CHECK_INT(wh_upload_verify(u, &err), 0);
+    CHECK_INT(wh_upload_verify(u, &err), 0); /* the verdict is kept */
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = wh_upload_pread(u, got, back + got, 4096, &err);
+        CHECK(n > 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    CHECK(got == len && memcmp(back, data, len) == 0);
+    CHECK_INT((int)wh_upload_pread(u, len, back, 10, &err), 0);
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 0); /* not stored until committed */
+    CHECK_INT(wh_upload_commit(u, &err), 0);
+    CHECK_INT(wh_store_has(s, sha, NULL, &err), 1);
+
+    memcpy(bad, sha, sizeof bad);
+    bad[0] = bad[0] == 'a' ? 'b' : 'a';
+    CHECK_INT(wh_store_upload_begin(s, bad, len, &u, &err), 0);
+    CHECK_INT(wh_upload_write(u, data, len, &err), 0);
+    CHECK_INT(wh_upload_verify(u, &err), WH_EINVAL);
+    CHECK_CONTAINS(err.msg, "digest mismatch");
+    CHECK(wh_upload_pread(u, 0, back, 10, &err) < 0);
+    CHECK_INT(wh_upload_commit(u, &err), WH_EINVAL);
+    CHECK_CONTAINS(err.msg, "digest mismatch");
+    CHECK_INT(wh_store_has(s, bad, NULL, &err), 0);
+    CHECK_INT(count_parcel_files(dir), 1); /* the good one only */
+    CHECK_INT(count_tmp_names(dir), 0);
+    free(data);
+    wh_store_close(s);
+}
+
 static void test_too_short(void)
 {
     char dir[256], sha[65];
@@ -770,6 +819,7 @@ int main(void)
     }
     RUN(test_upload_in_chunks);
     RUN(test_wrong_digest);
+    RUN(test_verify_then_read);
     RUN(test_too_short);
     RUN(test_too_long);
     RUN(test_abort);
