@@ -47,6 +47,7 @@ endif
 LIB_SRC_C   := $(wildcard schema/*.c storage/*.c)
 LIB_SRC_CXX := $(wildcard schema/*.cpp)
 SERVER_SRC  := $(wildcard server/*.c)
+SERVER_SRC_CXX := $(wildcard server/*.cpp)
 CLIENT_SRC  := $(wildcard client/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
@@ -54,7 +55,9 @@ SQL_SRC     := $(sort $(wildcard schema/sql/*.sql))
 
 LIB_OBJ := $(LIB_SRC_C:%.c=$(O)/%.o) $(LIB_SRC_CXX:%.cpp=$(O)/%.o) \
            $(O)/gen/sql_migrations.o
-SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o) $(SERVER_SRC_CXX:%.cpp=$(O)/%.o)
+# libwabt (validation of wasm parcels) is a static library without a .pc file.
+WABT_LIBS := -lwabt
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
 LIB := $(O)/libwharf.a
 # The server's objects but main: unit tests and fuzz targets link them too.
@@ -86,7 +89,7 @@ bin/wharf: $(O)/bin/wharf
 $(O)/bin/wharfd: $(SERVER_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	$(Q)$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CXX) $(OPT) -o $@ $^ $(PKG_LIBS) $(WABT_LIBS) -lpthread
 
 $(O)/bin/wharf: $(CLIENT_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -120,7 +123,7 @@ $(O)/tests/%: tests/unit/%.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
-	$(Q)$(CXX) $(OPT) -o $@ $@.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) -lpthread
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) $(WABT_LIBS) -lpthread
 
 # Fuzz targets build two ways: here with a small driver that replays the seed
 # corpus (part of `make test`), and under `make fuzz` with libFuzzer.
@@ -129,7 +132,7 @@ $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
 	$(Q)$(CC) $(CFLAGS_) $(OPT) -o $@.replay.o -c tests/fuzz/replay.c
-	$(Q)$(CXX) $(OPT) -o $@ $@.o $@.replay.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) -lpthread
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $@.replay.o $(SERVER_LIB_OBJ) $(LIB) $(PKG_LIBS) $(WABT_LIBS) -lpthread
 
 # Everything one variant needs for its tests.
 test-variant: $(O)/bin/wharfd $(O)/bin/wharf $(UNIT_BIN) $(FUZZ_BIN)

@@ -60,6 +60,10 @@ static const setting settings[] = {
     S("idle-timeout", K_UINT, idle_timeout, "30", "seconds before an idle or stalled connection is closed"),
     S("min-upload-rate", K_SIZE, min_upload_rate, "16K", "bytes/s an upload must average once idle-timeout has passed; 0: no minimum"),
     S("cache-entries", K_UINT, cache_entries, "4096", "invoices kept in memory, ready to serve"),
+    S("wasm-max-bytes", K_SIZE, wasm_max_bytes, "256M", "largest wasm module validated; larger ones are refused"),
+    S("wasm-cpu-seconds", K_UINT, wasm_cpu_seconds, "30", "CPU time one module's validation may take"),
+    S("wasm-memory-bytes", K_SIZE, wasm_memory_bytes, "4G", "address space of the validating worker (not enforced in sanitizer builds)"),
+    S("wasm-wall-seconds", K_UINT, wasm_wall_seconds, "60", "wall time one module's validation may take"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -264,6 +268,9 @@ static int check(wh_config *cfg, wh_err *err)
         return wh_err_set(err, WH_EINVAL, "idle-timeout must be at least 1 second");
     if (cfg->io_threads < 1 || cfg->io_threads > 256)
         return wh_err_set(err, WH_EINVAL, "io-threads must be from 1 to 256");
+    if (cfg->wasm_cpu_seconds < 1 || cfg->wasm_wall_seconds < 1 || cfg->wasm_memory_bytes < (64u << 20))
+        return wh_err_set(err, WH_EINVAL, "wasm-cpu-seconds and wasm-wall-seconds must be at "
+                          "least 1, wasm-memory-bytes at least 64M");
     if (cfg->threads > 256)
         return wh_err_set(err, WH_EINVAL, "threads must be at most 256");
     return 0;

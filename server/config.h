@@ -45,6 +45,10 @@ typedef struct wh_config {
     uint64_t idle_timeout;     /* seconds a connection may sit idle */
     uint64_t cache_entries;    /* invoices kept ready to serve */
     uint64_t min_upload_rate;  /* bytes/s, averaged, after idle_timeout */
+    uint64_t wasm_max_bytes;   /* the wasm worker's limits (wasm_check.h) */
+    uint64_t wasm_cpu_seconds;
+    uint64_t wasm_memory_bytes;
+    uint64_t wasm_wall_seconds;
 } wh_config;
 
 enum wh_log_level { WH_LOG_ERROR, WH_LOG_WARN, WH_LOG_INFO, WH_LOG_DEBUG };

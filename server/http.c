@@ -204,6 +204,27 @@ static void reply_method_not_allowed(wh_req *req, const char *allow)
 /* Ids longer than this cannot be valid (a 255-byte name, a 255-byte version). */
 #define ID_MAX 600
 
+/* NAME/VERSION from the part of a path before '@' (at); replies 400 and
+ * returns false when it is not one.  name and version hold ID_MAX bytes. */
+static bool split_parcel_id(wh_req *req, const char *id, const char *at, char *name,
+                            char *version)
+{
+    char idbuf[ID_MAX];
+    size_t il = (size_t)(at - id);
+    if (il >= sizeof idbuf) {
+        wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "bindle id is too long");
+        return false;
+    }
+    memcpy(idbuf, id, il);
+    idbuf[il] = '\0';
+    if (!wh_http_split_id(idbuf, name, ID_MAX, version, ID_MAX)) {
+        wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "expected NAME/VERSION@SHA256 in %s",
+                       req->path);
+        return false;
+    }
+    return true;
+}
+
 static void route(wh_req *req)
 {
     const char *p = req->path;
@@ -224,15 +245,8 @@ static void route(wh_req *req)
         const char *id = p + 7;
         const char *at = strchr(id, '@');
         if (at) {
-            char idbuf[ID_MAX];
-            size_t il = (size_t)(at - id);
-            if (il >= sizeof idbuf)
-                return wh_reply_error(req, MHD_HTTP_BAD_REQUEST, "bindle id is too long");
-            memcpy(idbuf, id, il);
-            idbuf[il] = '\0';
-            if (!wh_http_split_id(idbuf, name, sizeof name, version, sizeof version))
-                return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
-                                      "expected /v1/_i/NAME/VERSION@SHA256, got %s", p);
+            if (!split_parcel_id(req, id, at, name, version))
+                return;
             if (!get && !method_is(req, "POST"))
                 return reply_method_not_allowed(req, "GET, HEAD, POST");
             return wh_route_parcel(req, name, version, at + 1);
@@ -251,6 +265,17 @@ static void route(wh_req *req)
             return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
                                   "expected /v1/_r/missing/NAME/VERSION, got %s", p);
         return wh_route_missing(req, name, version);
+    }
+    if (strncmp(p, "/v1/_m/", 7) == 0) {
+        const char *at = strchr(p + 7, '@');
+        if (!at)
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "expected /v1/_m/NAME/VERSION@SHA256, got %s", p);
+        if (!split_parcel_id(req, p + 7, at, name, version))
+            return;
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        return wh_route_wasm(req, name, version, at + 1);
     }
     if (strncmp(p, "/v1/_r/resolve/", 15) == 0) {
         if (!get)

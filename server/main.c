@@ -24,6 +24,7 @@
 #include "schema/file.h"
 #include "server.h"
 #include "trust.h"
+#include "wasm_check.h"
 
 static int open_stores(wh_server *srv, wh_err *err)
 {
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
 
     if (wh_admin_is_command(argc, argv))
         return wh_admin_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--wasm-worker") == 0)
+        return wh_wasm_worker_main(argc, argv);
     if (wh_config_load(&srv.cfg, argc, argv, &help, &err) != 0) {
         fprintf(stderr, "wharfd: %s\n", err.msg);
         wh_config_free(&srv.cfg);

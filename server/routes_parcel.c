@@ -21,11 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "http_parse.h"
 #include "auth.h"
 #include "server.h"
+#include "wasm_check.h"
+#include "wasm_describe.h"
 
 typedef struct upload_ctx {
     wh_cached_invoice *ci;
@@ -85,14 +88,81 @@ static int upload_data(wh_req *req, const char *data, size_t len)
     return 0;
 }
 
+static ssize_t read_upload(void *ctx, uint64_t offset, void *buf, size_t len, wh_err *err)
+{
+    return wh_upload_pread(ctx, offset, buf, len, err);
+}
+
+/* Whether the parcel is to be checked as wasm: labelled application/wasm
+ * (parameters aside), or starting with the wasm magic whatever its label. */
+static bool is_wasm(const wh_label *l, wh_upload *up)
+{
+    size_t n = strlen("application/wasm");
+    if (strncasecmp(l->media_type, "application/wasm", n) == 0 &&
+        (l->media_type[n] == '\0' || l->media_type[n] == ';' || l->media_type[n] == ' '))
+        return true;
+    unsigned char magic[8];
+    wh_err e;
+    ssize_t got = wh_upload_pread(up, 0, magic, sizeof magic, &e);
+    return got >= 4 && wh_wasm_is_wasm(magic, (size_t)got);
+}
+
+/* Validates a wasm parcel before it is stored (wasm_check.h): 0 with
+ * *desc for a valid one; the reply set (422 with wabt's reason) otherwise. */
+static int check_wasm(wh_req *req, upload_ctx *u, wh_upload *up, json_t **desc)
+{
+    const wh_config *cfg = &req->srv->cfg;
+    wh_wasm_check_limits lim = {cfg->wasm_max_bytes, cfg->wasm_cpu_seconds,
+                                cfg->wasm_memory_bytes, cfg->wasm_wall_seconds};
+    wh_err e;
+    if (wh_wasm_check(&lim, read_upload, up, u->label->size, desc, &e) != 0) {
+        wh_reply_err(req, &e);
+        return -1;
+    }
+    if (!json_is_true(json_object_get(*desc, "valid"))) {
+        const char *why = json_string_value(json_object_get(*desc, "error"));
+        wh_log(req->srv, WH_LOG_INFO, "refused wasm parcel %s: %s", u->label->sha256,
+               why ? why : "invalid");
+        wh_reply_error(req, MHD_HTTP_UNPROCESSABLE_CONTENT, "parcel %s (\"%s\") is not a valid "
+                       "wasm module: %s", u->label->sha256, u->label->name,
+                       why ? why : "invalid");
+        json_decref(*desc);
+        *desc = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static void upload_end(wh_req *req)
 {
     upload_ctx *u = req->ctx;
     wh_err e;
     wh_upload *up = u->up;
+    json_t *desc = NULL;
     u->up = NULL;
-    if (wh_upload_commit(up, &e) != 0)
+    /* Size and digest first: a wasm check of the wrong bytes is wasted. */
+    if (wh_upload_verify(up, &e) != 0 ||
+        (is_wasm(u->label, up) && check_wasm(req, u, up, &desc) != 0)) {
+        wh_upload_abort(up);
+        if (!req->resp)
+            wh_reply_err(req, &e);
+        return;
+    }
+    if (wh_upload_commit(up, &e) != 0) {
+        json_decref(desc);
         return wh_reply_err(req, &e);
+    }
+    if (desc) {
+        char *text = json_dumps(desc, JSON_COMPACT);
+        const char *kind = json_string_value(json_object_get(desc, "kind"));
+        int rc = text ? wh_meta_wasm_put(req->srv->meta, u->label->sha256, true,
+                                         kind ? kind : "module", text, strlen(text), &e)
+                      : wh_err_set(&e, WH_ENOMEM, "out of memory");
+        free(text);
+        json_decref(desc);
+        if (rc)
+            return wh_reply_err(req, &e);
+    }
     if (wh_meta_parcel_add(req->srv->meta, u->label->sha256, u->label->size, &e) != 0)
         return wh_reply_err(req, &e);
     wh_log(req->srv, WH_LOG_INFO, "stored parcel %s (%" PRIu64 " bytes)", u->label->sha256,

@@ -156,6 +156,7 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version,
                      const char *sha256);
 void wh_route_missing(wh_req *req, const char *name, const char *version);
 void wh_route_resolve(wh_req *req, const char *name, const char *version);
+void wh_route_wasm(wh_req *req, const char *name, const char *version, const char *sha256);
 void wh_route_query(wh_req *req);
 void wh_route_health(wh_req *req);
 void wh_route_keys(wh_req *req);

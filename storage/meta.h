@@ -191,6 +191,18 @@ int wh_meta_ns_key_remove(wh_meta *m, const char *name,
 
 void wh_ns_keys_free(wh_ns_key *v, size_t n);
 
+/* ---- wasm descriptions (meta_wasm.c) ---- */
+
+/* Records (or replaces) what was learnt of a wasm parcel: `description` is
+ * the JSON document served at /v1/_m. */
+int wh_meta_wasm_put(wh_meta *m, const char *sha256, bool valid, const char *kind,
+                     const char *description, size_t len, wh_err *err);
+
+/* The description of a parcel (malloc'd, NUL-terminated; free).
+ * WH_ENOTFOUND when none was recorded. */
+int wh_meta_wasm_get(wh_meta *m, const char *sha256, char **description, size_t *len,
+                     wh_err *err);
+
 /* Number of search terms accepted in one query. */
 #define WH_META_MAX_TERMS 16
 

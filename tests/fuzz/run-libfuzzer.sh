@@ -31,7 +31,8 @@ cc=${FUZZ_CC:-clang}
 cxx=${FUZZ_CXX:-clang++}
 pkgs="libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt libarchive"
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
-pkg_libs=$(pkg-config --libs $pkgs 2>/dev/null)
+# libwabt ships as a static library without a .pc file.
+pkg_libs="$(pkg-config --libs $pkgs 2>/dev/null) -lwabt"
 # UBSan must stop at the first report, or libFuzzer would not see it.
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 common="-g -O1 -fno-omit-frame-pointer -I. $san"
@@ -56,7 +57,7 @@ for src in schema/*.c storage/*.c server/*.c; do
   [ "$src" = server/main.c ] && continue
   compile "$cc" "$cflags" "$src" "$out/obj/${src%.c}.o"
 done
-for src in schema/*.cpp; do
+for src in schema/*.cpp server/*.cpp; do
   [ -e "$src" ] || continue
   compile "$cxx" "$cxxflags" "$src" "$out/obj/${src%.cpp}.o"
 done

@@ -214,7 +214,7 @@ static void test_open_creates_schema(void)
     if (!m)
         return;
     CHECK_INT(wh_meta_schema_version(m), wh_migrations_count);
-    CHECK_INT(wh_meta_schema_version(m), 2);
+    CHECK_INT(wh_meta_schema_version(m), 3);
     CHECK_INT(add(m, "keep/me", "1.0.0", "A", "kept across reopening"), 0);
     wh_meta_close(m);
 
@@ -948,6 +948,33 @@ static void test_search_name_filter(void)
     wh_meta_hits_free(h);
 }
 
+
+static void test_wasm_descriptions(void)
+{
+    char path[256];
+    db_path("wasm", path, sizeof path);
+    wh_meta *m = open_meta(path);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wh_err err = {0};
+    const char *sha = "1111111111111111111111111111111111111111111111111111111111111111";
+    char *text = NULL;
+    size_t len = 0;
+    CHECK_INT(wh_meta_wasm_get(m, sha, &text, &len, &err), WH_ENOTFOUND);
+    CHECK_INT(wh_meta_wasm_put(m, sha, true, "module", "{\"valid\":true}", 14, &err), 0);
+    CHECK_INT(wh_meta_wasm_get(m, sha, &text, &len, &err), 0);
+    CHECK_STR(text, "{\"valid\":true}");
+    CHECK_INT(len, 14);
+    free(text);
+    /* A second check of the same bytes replaces the first. */
+    CHECK_INT(wh_meta_wasm_put(m, sha, true, "component", "{}", 2, &err), 0);
+    CHECK_INT(wh_meta_wasm_get(m, sha, &text, &len, &err), 0);
+    CHECK_STR(text, "{}");
+    free(text);
+    wh_meta_close(m);
+}
+
 int main(void)
 {
     if (!mkdtemp(g_root)) {
@@ -974,6 +1001,7 @@ int main(void)
     RUN(test_search_name_filter);
     RUN(test_tokens);
     RUN(test_namespace_keys);
+    RUN(test_wasm_descriptions);
     wh_meta_close(g_search);
     nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return unit_done("meta");
