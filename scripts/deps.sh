@@ -12,7 +12,9 @@ build_pkgs=(
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
   libcrypt-dev wabt
 )
-test_pkgs=(curl openssl python3)
+test_pkgs=(curl openssl python3
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
+  libc6-dev-arm64-cross libc6-dev-riscv64-cross)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)
 fuzz_pkgs=(clang)
 

@@ -45,7 +45,12 @@ static const setting settings[] = {
     S("read-auth", K_STR, read_auth, "anonymous", "anonymous: anyone may read | token: reads need a read scope too"),
     S("htpasswd", K_STR, htpasswd, NULL, "htpasswd file (bcrypt) of users for HTTP Basic"),
     S("htpasswd-scopes", K_STR, htpasswd_scopes, "*:*", "the scopes every htpasswd user holds"),
-    S("aot-targets", K_STR, aot_targets, NULL, "target triples to precompile wasm for (arrives with AOT)"),
+    S("aot-targets", K_STR, aot_targets, NULL, "target triples to precompile wasm modules for, comma-separated (x86_64-linux-gnu, x86_64-linux-gnu+v3, aarch64-linux-gnu, riscv64-linux-gnu); none: no AOT"),
+    S("aot-workers", K_UINT, aot_workers, "0", "AOT builds at once; 0 = cores - 1 (at least 1)"),
+    S("aot-max-module-bytes", K_SIZE, aot_max_module_bytes, "32M", "largest module precompiled; larger ones are declined"),
+    S("aot-cpu-seconds", K_UINT, aot_cpu_seconds, "600", "CPU time one AOT build may take"),
+    S("aot-memory-bytes", K_SIZE, aot_memory_bytes, "4G", "address space of one AOT build's compiler"),
+    S("aot-wall-seconds", K_UINT, aot_wall_seconds, "900", "wall time one AOT build may take"),
     S("tls-cert", K_STR, tls_cert, NULL, "PEM certificate: serve HTTPS (with --tls-key)"),
     S("tls-key", K_STR, tls_key, NULL, "PEM private key for --tls-cert"),
     S("log-level", K_STR, log_level, "warn", "error | warn | info (one line per request) | debug"),
@@ -249,10 +254,8 @@ static int check(wh_config *cfg, wh_err *err)
                           "loopback address (127.0.0.1, ::1), not on \"%s\"", cfg->listen);
     if (strcmp(cfg->new_names, "keyring") == 0 && !cfg->keyring)
         return wh_err_set(err, WH_EINVAL, "new-names keyring needs a --keyring");
-    if (cfg->aot_targets && *cfg->aot_targets)
-        return wh_err_set(err, WH_EINVAL,
-                          "aot-targets is not supported by this wharfd yet: it arrives with "
-                          "AOT precompilation");
+    if (cfg->aot_workers > 16)
+        return wh_err_set(err, WH_EINVAL, "aot-workers must be at most 16");
     if (!cfg->tls_cert != !cfg->tls_key)
         return wh_err_set(err, WH_EINVAL, "tls-cert and tls-key go together: give both or neither");
     if (cfg->max_invoice_bytes < 64)

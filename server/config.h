@@ -30,7 +30,7 @@ typedef struct wh_config {
     char *read_auth;           /* "anonymous" or "token" */
     char *htpasswd;            /* Basic-auth users, or NULL */
     char *htpasswd_scopes;     /* what those users may do */
-    char *aot_targets;         /* not used yet: refused when non-empty */
+    char *aot_targets;         /* comma-separated triples, or NULL: no AOT */
     char *tls_cert, *tls_key;  /* PEM files; both or neither */
     char *log_level;           /* error | warn | info | debug */
 
@@ -49,6 +49,11 @@ typedef struct wh_config {
     uint64_t wasm_cpu_seconds;
     uint64_t wasm_memory_bytes;
     uint64_t wasm_wall_seconds;
+    uint64_t aot_workers;      /* 0: cores - 1 */
+    uint64_t aot_max_module_bytes;
+    uint64_t aot_cpu_seconds;
+    uint64_t aot_memory_bytes;
+    uint64_t aot_wall_seconds;
 } wh_config;
 
 enum wh_log_level { WH_LOG_ERROR, WH_LOG_WARN, WH_LOG_INFO, WH_LOG_DEBUG };

@@ -277,6 +277,21 @@ static void route(wh_req *req)
             return reply_method_not_allowed(req, "GET, HEAD");
         return wh_route_wasm(req, name, version, at + 1);
     }
+    if (strncmp(p, "/v1/_a/", 7) == 0) {
+        const char *at = strchr(p + 7, '@');
+        const char *slash = at ? strchr(at, '/') : NULL;
+        if (!at || !slash || slash - at != 65)
+            return wh_reply_error(req, MHD_HTTP_BAD_REQUEST,
+                                  "expected /v1/_a/NAME/VERSION@SHA256/TARGET, got %s", p);
+        if (!split_parcel_id(req, p + 7, at, name, version))
+            return;
+        if (!get)
+            return reply_method_not_allowed(req, "GET, HEAD");
+        char sha[65];
+        memcpy(sha, at + 1, 64);
+        sha[64] = '\0';
+        return wh_route_aot(req, name, version, sha, slash + 1);
+    }
     if (strncmp(p, "/v1/_r/resolve/", 15) == 0) {
         if (!get)
             return reply_method_not_allowed(req, "GET, HEAD");

@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "aot_queue.h"
 #include "host_key.h"
 #include "schema/file.h"
 #include "server.h"
@@ -56,7 +57,9 @@ static int open_stores(wh_server *srv, wh_err *err)
     rc = wh_offload_start((unsigned)srv->cfg.io_threads, &srv->offload, err);
     /* bcrypt gets threads of its own, so that a flood of Basic attempts
      * delays only other Basic requests, never uploads and commits. */
-    return rc ? rc : wh_offload_start(2, &srv->auth_pool, err);
+    if (!rc)
+        rc = wh_offload_start(2, &srv->auth_pool, err);
+    return rc ? rc : wh_aot_queue_start(srv, &srv->aot, err);
 }
 
 int main(int argc, char **argv)
@@ -72,6 +75,8 @@ int main(int argc, char **argv)
         return wh_admin_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--wasm-worker") == 0)
         return wh_wasm_worker_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--aot-worker") == 0)
+        return wh_aot_worker_main(argc, argv);
     if (wh_config_load(&srv.cfg, argc, argv, &help, &err) != 0) {
         fprintf(stderr, "wharfd: %s\n", err.msg);
         wh_config_free(&srv.cfg);
@@ -125,6 +130,8 @@ done:
     /* Every connection suspended for the pool is resumed by its job, and
      * once the pool stops, requests finish inline: so when the daemon
      * stops, none is left suspended (which libmicrohttpd forbids). */
+    wh_aot_queue_stop(srv.aot);
+    srv.aot = NULL;
     wh_offload_stop(srv.auth_pool);
     wh_offload_stop(srv.offload);
     wh_http_stop(&srv);

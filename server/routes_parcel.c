@@ -26,6 +26,7 @@
 
 #include "http_parse.h"
 #include "auth.h"
+#include "aot_queue.h"
 #include "server.h"
 #include "wasm_check.h"
 #include "wasm_describe.h"
@@ -159,6 +160,9 @@ static void upload_end(wh_req *req)
                                          kind ? kind : "module", text, strlen(text), &e)
                       : wh_err_set(&e, WH_ENOMEM, "out of memory");
         free(text);
+        if (!rc && kind && strcmp(kind, "module") == 0 &&
+            wh_aot_queue_module(req->srv->aot, u->label->sha256, desc, &e) != 0)
+            wh_log(req->srv, WH_LOG_ERROR, "aot: cannot queue %s: %s", u->label->sha256, e.msg);
         json_decref(desc);
         if (rc)
             return wh_reply_err(req, &e);
@@ -220,7 +224,7 @@ static bool etag_matches(const char *inm, const char *etag)
     return strstr(inm, etag) != NULL;
 }
 
-static void download(wh_req *req, const wh_label *l)
+void wh_serve_parcel(wh_req *req, const wh_label *l)
 {
     wh_err e;
     wh_blob blob;
@@ -324,7 +328,7 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version, const c
                               "bindle %s/%s lists no parcel %s", name, version, sha256);
     u->label = &p->label;
     if (!post)
-        return download(req, u->label);
+        return wh_serve_parcel(req, u->label);
     if (u->ci->yanked)
         return wh_reply_error(req, MHD_HTTP_FORBIDDEN,
                               "bindle %s/%s is yanked: it takes no more parcels", name, version);

@@ -40,6 +40,41 @@ static void strip_nulls(json_t *v)
     }
 }
 
+/* The AOT builds of a module, per target, with their state: what
+ * /v1/_a/.../TARGET would answer.  Failure logs are cut to their end. */
+static json_t *aot_builds(wh_server *srv, const char *sha256, wh_err *err)
+{
+    wh_aot_rec *v = NULL;
+    size_t n = 0;
+    if (wh_meta_aot_list(srv->meta, sha256, &v, &n, err) != 0)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        const wh_aot_rec *r = &v[i];
+        json_t *o = json_pack("{s:s, s:s, s:s}", "target", r->target, "state", r->state,
+                              "toolchain", r->toolchain);
+        if (!o)
+            continue;
+        if (r->artifact_sha[0]) {
+            json_object_set_new(o, "artifact_sha256", json_string(r->artifact_sha));
+            json_object_set_new(o, "size", json_integer((json_int_t)r->artifact_size));
+        }
+        if (r->attestation)
+            json_object_set_new(o, "attestation", json_string(r->attestation));
+        if (r->reason)
+            json_object_set_new(o, "reason", json_string(r->reason));
+        if (r->log && strcmp(r->state, "failed") == 0) {
+            size_t len = strlen(r->log), keep = len > 4096 ? 4096 : len;
+            json_object_set_new(o, "log", json_stringn(r->log + len - keep, keep));
+        }
+        json_array_append_new(list, o);
+    }
+    wh_aot_recs_free(v, n);
+    if (!list)
+        wh_err_set(err, WH_ENOMEM, "out of memory");
+    return list;
+}
+
 static void release_cached(wh_req *req)
 {
     wh_cached_invoice_release(req->ctx);
@@ -84,6 +119,12 @@ void wh_route_wasm(wh_req *req, const char *name, const char *version, const cha
                               "the stored description of %s is damaged", sha256);
     }
     json_object_set_new(doc, "sha256", json_string(sha256));
+    json_t *aot = aot_builds(req->srv, sha256, &e);
+    if (!aot) {
+        json_decref(doc);
+        return wh_reply_err(req, &e);
+    }
+    json_object_set_new(doc, "aot", aot);
     if (!req->want_json)
         strip_nulls(doc);
     wh_reply_doc(req, MHD_HTTP_OK, doc);

@@ -55,6 +55,7 @@ typedef struct wh_server {
     wh_invoice_cache *cache;
     wh_offload *offload;              /* where on_end runs (see http.c) */
     wh_offload *auth_pool;            /* where Basic passwords are checked */
+    struct wh_aot_queue *aot;         /* AOT builds; NULL without --aot-targets */
     wh_secret_keys *host_keys;        /* DATA/host_key.toml */
     const wh_secret_key *host_key;    /* signs accepted invoices and yanks */
     /* Trust (server/trust.c sets these up from cfg). */
@@ -157,6 +158,12 @@ void wh_route_parcel(wh_req *req, const char *name, const char *version,
 void wh_route_missing(wh_req *req, const char *name, const char *version);
 void wh_route_resolve(wh_req *req, const char *name, const char *version);
 void wh_route_wasm(wh_req *req, const char *name, const char *version, const char *sha256);
+void wh_route_aot(wh_req *req, const char *name, const char *version, const char *sha256,
+                  const char *target);
+
+/* Sends a stored parcel as the reply (sendfile, ranges, ETag), with the
+ * label's media type: parcel downloads and AOT artifacts. */
+void wh_serve_parcel(wh_req *req, const wh_label *label);
 void wh_route_query(wh_req *req);
 void wh_route_health(wh_req *req);
 void wh_route_keys(wh_req *req);

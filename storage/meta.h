@@ -203,6 +203,46 @@ int wh_meta_wasm_put(wh_meta *m, const char *sha256, bool valid, const char *kin
 int wh_meta_wasm_get(wh_meta *m, const char *sha256, char **description, size_t *len,
                      wh_err *err);
 
+/* ---- AOT builds (meta_aot.c) ---- */
+
+typedef struct wh_aot_rec {
+    char source_sha[65];
+    char *target, *toolchain;
+    char state[16];             /* queued | building | done | failed | declined */
+    char artifact_sha[65];      /* "" until done */
+    uint64_t artifact_size;
+    char *reason, *log, *attestation;   /* NULL when none */
+} wh_aot_rec;
+
+void wh_aot_rec_clear(wh_aot_rec *r);
+void wh_aot_recs_free(wh_aot_rec *v, size_t n);
+
+/* Queues a build unless one exists for that (source, target, toolchain);
+ * with a reason it is recorded as declined instead.  1 when a row was
+ * added, 0 when one existed. */
+int wh_meta_aot_enqueue(wh_meta *m, const char *source_sha, const char *target,
+                        const char *toolchain, const char *declined_reason,
+                        wh_err *err);
+
+/* Takes the oldest queued build and marks it building: 1 with *out filled,
+ * 0 when none is queued. */
+int wh_meta_aot_claim(wh_meta *m, wh_aot_rec *out, wh_err *err);
+
+/* Records the end of a build: state done (with artifact and attestation),
+ * failed or declined (with reason and log). */
+int wh_meta_aot_finish(wh_meta *m, const wh_aot_rec *r, wh_err *err);
+
+/* Builds cut off by a stop go back to the queue; returns how many. */
+int wh_meta_aot_requeue_building(wh_meta *m, wh_err *err);
+
+/* The build of that (source, target, toolchain): 1 with *out, 0 when none. */
+int wh_meta_aot_get(wh_meta *m, const char *source_sha, const char *target,
+                    const char *toolchain, wh_aot_rec *out, wh_err *err);
+
+/* Every build of a source, for /v1/_m (wh_aot_recs_free). */
+int wh_meta_aot_list(wh_meta *m, const char *source_sha, wh_aot_rec **out, size_t *n,
+                     wh_err *err);
+
 /* Number of search terms accepted in one query. */
 #define WH_META_MAX_TERMS 16
 

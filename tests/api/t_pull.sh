@@ -19,9 +19,11 @@ listing() { (cd "$1" && find . -type f | sort | sed 's#^\./##' | tr '\n' ' '); }
 # docs on request, and an aarch64-only helper.
 A="$TMP/app"
 mkdir -p "$A/docs"
-printf '\0asm\1\0\0\0wasi' >"$A/app-wasi.wasm"
-printf '\0asm\1\0\0\0js' >"$A/app-js.wasm"
-printf '\0asm\1\0\0\0lib' >"$A/lib.wasm"
+# Valid (empty) modules made distinct by a custom section: wharfd validates
+# every wasm parcel.
+printf '\0asm\1\0\0\0\0\5\4wasi' >"$A/app-wasi.wasm"
+printf '\0asm\1\0\0\0\0\3\2js' >"$A/app-js.wasm"
+printf '\0asm\1\0\0\0\0\4\3lib' >"$A/lib.wasm"
 printf '# App\n' >"$A/docs/README.md"
 printf 'arm helper' >"$A/arm-helper.bin"
 label() { printf '[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "%s"\nname = "%s"\nsize = %s\n' \

@@ -229,7 +229,7 @@ version = "1.0.0"
 [[parcel]]
 [parcel.label]
 sha256 = "$BIG"
-mediaType = "application/wasm"
+mediaType = "application/octet-stream"
 name = "big.wasm"
 size = 67108864
 EOF

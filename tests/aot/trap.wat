@@ -1,0 +1,23 @@
+;; One export per trap kind, each with a path that does not trap, so that a
+;; test tells "the artifact traps where wasm traps" from "it always traps".
+(module
+  (memory 1)
+  (type $i2i (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $twice)
+  (func $twice (type $i2i) (i32.mul (local.get 0) (i32.const 2)))
+  (func $div (export "div") (param $a i32) (param $b i32) (result i32)
+    (i32.div_s (local.get $a) (local.get $b)))
+  (func $load (export "load") (param $addr i32) (result i32)
+    (i32.load (local.get $addr)))
+  (func $unreachable_if (export "unreachable_if") (param $x i32) (result i32)
+    (if (local.get $x) (then unreachable))
+    (i32.const 42))
+  (func $indirect (export "indirect") (param $slot i32) (result i32)
+    (call_indirect (type $i2i) (i32.const 21) (local.get $slot)))
+  (func $down (export "recurse") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1)
+                     (call $down (i32.sub (local.get $n) (i32.const 1)))))))
+)
