@@ -125,6 +125,10 @@ check "uploading its parcel" grep -q '"uploaded": 1' "$OUT"
 check "leaving no extracted directory behind" test -z "$(ls -A "$TMPDIR_PUSH")"
 w --json --token "$PUSHTOK" push "$SA"
 check "the standalone directory is the same release" grep -q '"existed": true' "$OUT"
+w pull enterprise.com/warpcore/1.0.0 -o "$TMP/warpcore"
+check "the standalone bindle pulls back" test "$RC" -eq 0
+check "its parcel under its label name, byte for byte" \
+  cmp -s "$SA/parcels/23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5.dat" "$TMP/warpcore/isolinear_chip.txt"
 curl -s -o "$TMP/back" "$URL/_i/enterprise.com/warpcore/1.0.0@23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5"
 check "which reads back byte for byte" cmp -s "$SA/parcels/23f310b54076878fd4c36f0c60ec92011a8b406349b98dd37d08577d17397de5.dat" "$TMP/back"
 check "the second server stops cleanly" stop_wharfd
