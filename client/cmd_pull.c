@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "cache.h"
@@ -25,6 +26,7 @@
 #include "keystore.h"
 #include "pins.h"
 #include "progress.h"
+#include "pull_aot.h"
 #include "schema/base64.h"
 #include "schema/resolve.h"
 #include "schema/signature.h"
@@ -43,7 +45,10 @@
     "  signature against the host keys you fetched (`wharf keys fetch`).\n"      \
     "  Parcels come from the cache ($XDG_CACHE_HOME/wharf) when there;\n"        \
     "  downloads run N at once (default 8), are checked byte by byte, and a\n"   \
-    "  broken one resumes where it stopped when you pull again.\n"
+    "  broken one resumes where it stopped when you pull again.  With\n"       \
+    "  --target, the precompiled artifact of each pulled wasm module for that\n" \
+    "  target is fetched too, when the server has built one, and kept only\n"  \
+    "  if the host's attestation verifies: DIR/NAME.TARGET.so.\n"
 
 /* A label name that stays inside the output directory. */
 static bool safe_name(const char *name)
@@ -206,6 +211,39 @@ done:
     wh_keyring_free(hosts);
     wh_keyring_free(kr);
     return rc;
+}
+
+/* The profile as the query of /_r/resolve: target=T&feature=S.N=V&group=G. */
+static char *profile_query(const wh_profile *prof)
+{
+    size_t cap = 64, len = 0;
+    char *q = malloc(cap);
+    for (size_t i = 0; q && i < prof->n_features + prof->n_groups + 1; i++) {
+        char raw[3 * WH_PROFILE_MAX_PART + 8];
+        const char *key = "target";
+        if (i == 0) {
+            snprintf(raw, sizeof raw, "%s", prof->target);
+        } else if (i <= prof->n_features) {
+            const wh_profile_feature *f = &prof->features[i - 1];
+            snprintf(raw, sizeof raw, "%s.%s=%s", f->section, f->name, f->value);
+            key = "feature";
+        } else {
+            snprintf(raw, sizeof raw, "%s", prof->groups[i - 1 - prof->n_features]);
+            key = "group";
+        }
+        char *e = curl_easy_escape(NULL, raw, 0);
+        size_t need = len + strlen(key) + (e ? strlen(e) : 0) + 3;
+        char *nq = e && need > cap ? realloc(q, cap = need * 2) : q;
+        if (!e || !nq) {
+            curl_free(e);
+            free(nq);
+            return NULL;
+        }
+        q = nq;
+        len += (size_t)snprintf(q + len, cap - len, "%s%s=%s", i ? "&" : "", key, e);
+        curl_free(e);
+    }
+    return q;
 }
 
 static int run_pull(wh_cli *cli, int argc, char **argv)
@@ -393,9 +431,25 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
                                                "cached", items[k].fetched == 0));
         k++;
     }
+    json_t *artifacts = json_array();
+    if (prof.target) {
+        char *query = profile_query(&prof);
+        rc = query ? wh_cli_pull_artifacts(cli, h, cache, inv, esc, query, prof.target, dir,
+                                           parallel, artifacts, &err)
+                   : wh_err_set(&err, WH_ENOMEM, "out of memory");
+        free(query);
+        if (rc) {
+            json_decref(files);
+            json_decref(artifacts);
+            status = wh_cli_fail_err(&err, "the parcels are written; do not use the artifacts "
+                                           "of a server you do not trust");
+            goto done;
+        }
+    }
     if (cli->json) {
-        json_t *doc = json_pack("{s:s, s:s, s:o, s:I}", "bindle", id, "dir", dir, "files", files,
-                                "bytes_fetched", (json_int_t)fetched);
+        json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:o}", "bindle", id, "dir", dir, "files",
+                                files, "bytes_fetched", (json_int_t)fetched, "artifacts",
+                                artifacts);
         if (wh_cli_print_json(doc, &err))
             status = wh_cli_fail_err(&err, "the files are written; retry without --json");
         else
@@ -403,6 +457,7 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
         goto done;
     }
     json_decref(files);
+    json_decref(artifacts);
     wh_cli_note(cli, "%zu of %zu parcels, %llu bytes fetched, %llu bytes from the cache",
                 n_items, inv->n_parcels, (unsigned long long)fetched,
                 (unsigned long long)(bytes > fetched ? bytes - fetched : 0));

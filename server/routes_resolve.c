@@ -7,7 +7,11 @@
  *   ?target=T        (once) its target triple, echoed back for rule 5
  *   ?yanked=true     resolve a yanked bindle anyway, as GET of it allows
  *
- * The reply is {"parcels": [labels, in invoice order], "target": T}.  The
+ * The reply is {"parcels": [labels, in invoice order], "target": T}, and
+ * with a target this server precompiles for (rule 5), "artifacts": one
+ * entry per selected parcel that has a build for it, with its state and,
+ * when done, the artifact's sha256, size, toolchain and the host's
+ * attestation (docs/aot.md), fetched at /v1/_a/NAME/VERSION@SHA/TARGET.  The
  * resolution itself is schema/resolve.c's, the same code the client runs, so
  * the two cannot disagree.  Other query arguments are ignored, as on every
  * other route.
@@ -17,6 +21,7 @@
 
 #include "schema/invoice_json.h"
 #include "schema/resolve.h"
+#include "aot_queue.h"
 #include "auth.h"
 #include "server.h"
 
@@ -80,6 +85,48 @@ fail:
     return NULL;
 }
 
+/* Rule 5: the AOT builds for `target` of the selected parcels. */
+static int add_artifacts(wh_server *srv, const wh_invoice *inv, const bool *selected,
+                         const char *target, json_t *doc, wh_err *err)
+{
+    const char *toolchain = wh_aot_queue_toolchain(srv->aot, target);
+    if (!toolchain)
+        return 0;
+    json_t *list = json_array();
+    if (!list)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    for (size_t i = 0; i < inv->n_parcels; i++) {
+        if (!selected[i])
+            continue;
+        wh_aot_rec r;
+        int got = wh_meta_aot_get(srv->meta, inv->parcels[i].label.sha256, target, toolchain,
+                                  &r, err);
+        if (got < 0) {
+            json_decref(list);
+            return got;
+        }
+        if (!got)
+            continue;
+        json_t *o = json_pack("{s:s, s:s, s:s}", "sha256", r.source_sha, "state", r.state,
+                              "toolchain", r.toolchain);
+        if (o && r.artifact_sha[0]) {
+            json_object_set_new(o, "artifact_sha256", json_string(r.artifact_sha));
+            json_object_set_new(o, "size", json_integer((json_int_t)r.artifact_size));
+        }
+        if (o && r.attestation)
+            json_object_set_new(o, "attestation", json_string(r.attestation));
+        if (o && r.reason)
+            json_object_set_new(o, "reason", json_string(r.reason));
+        wh_aot_rec_clear(&r);
+        if (!o || json_array_append_new(list, o) != 0) {
+            json_decref(list);
+            return wh_err_set(err, WH_ENOMEM, "out of memory");
+        }
+    }
+    return json_object_set_new(doc, "artifacts", list) == 0
+               ? 0 : wh_err_set(err, WH_ENOMEM, "out of memory");
+}
+
 void wh_route_resolve(wh_req *req, const char *name, const char *version)
 {
     if (!wh_req_check_id(req, name, version) || !wh_auth_allow(req, WH_SCOPE_READ, name))
@@ -122,6 +169,11 @@ void wh_route_resolve(wh_req *req, const char *name, const char *version)
         goto done;
     }
     json_t *doc = resolve_reply(inv, selected, prof.target);
+    if (doc && prof.target && add_artifacts(req->srv, inv, selected, prof.target, doc, &e) != 0) {
+        json_decref(doc);
+        wh_reply_err(req, &e);
+        goto done;
+    }
     if (!doc) {
         wh_err_set(&e, WH_ENOMEM, "out of memory");
         wh_reply_err(req, &e);

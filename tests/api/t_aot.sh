@@ -84,6 +84,27 @@ expect_status "a SIMD module is valid and stored" 200
 req GET "/_a/example.com/simd/1.0.0@$(sha "$TMP/simd.wasm")/x86_64-linux-gnu"
 expect_error "but its artifact is declined, saying why" 404 "SIMD"
 
+# wharf pull --target: the module and, beside it, its attested artifact.
+export XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache" HOME="$TMP/home"
+"$WHARF" --server "$URL" push example.com/fibpull/1.0.0 "$TMP/fib.wasm" >/dev/null 2>&1
+check "wharf push of the module" test $? -eq 0
+"$WHARF" --server "$URL" --json pull example.com/fibpull/1.0.0 -o "$TMP/pulled" --target x86_64-linux-gnu >"$TMP/pull.json" 2>"$TMP/pull.err"
+check "wharf pull --target x86_64-linux-gnu exits 0" test $? -eq 0
+check "writes the module" cmp -s "$TMP/fib.wasm" "$TMP/pulled/fib.wasm"
+check "and its attested artifact beside it, the bytes the server built" cmp -s "$TMP/fib.so" "$TMP/pulled/fib.wasm.x86_64-linux-gnu.so"
+# A forged attestation (rewritten in the database) is refused.
+python3 - "$DATA/wharf.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE aot_builds SET attestation = ? WHERE target = 'x86_64-linux-gnu'", ("A" * 86 + "==",))
+db.commit()
+PY
+rm -rf "$TMP/pulled"
+"$WHARF" --server "$URL" pull example.com/fibpull/1.0.0 -o "$TMP/pulled" --target x86_64-linux-gnu >/dev/null 2>"$TMP/pull.err"
+check "a forged attestation fails the pull" test $? -eq 1
+check "saying so" grep -q "not attested by a host key you trust" "$TMP/pull.err"
+check "and the artifact is not written" test ! -e "$TMP/pulled/fib.wasm.x86_64-linux-gnu.so"
+
 # The same bytes under another name: nothing is built again.
 publish example.com/fib-again "$TMP/fib.wasm"
 req GET "/_a/example.com/fib-again/1.0.0@$FIB/x86_64-linux-gnu"; cp "$BODY" "$TMP/again.so"
