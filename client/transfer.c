@@ -32,6 +32,12 @@
 
 #define ERROR_BODY_MAX (64 * 1024)
 #define REHASH_CHUNK (128 * 1024)
+/* Downloads are gathered into writes of up to this size: libcurl hands
+ * the body over 16 KiB at a time, and one pwrite per piece was most of a
+ * pull's system time.  It is also libcurl's receive buffer, so that one
+ * recv fills as much of it as the socket has.  Memory: this much per
+ * running job (WH_XFER_PARALLEL_MAX bounds them), freed with the job. */
+#define DOWNLOAD_BUFFER (512 * 1024)
 /* The first retry waits this long; each next one twice as long. */
 #define RETRY_PAUSE_NS 250000000LL
 
@@ -50,7 +56,10 @@ typedef struct job {
     int fd;                   /* the partial file, or the file to upload */
     char *part;               /* download: its partial file's path (malloc'd) */
     EVP_MD_CTX *md;
-    uint64_t have;            /* download: bytes in the partial; upload: bytes sent */
+    uint64_t have;            /* download: bytes hashed, in the partial or in wbuf;
+                                 upload: bytes sent */
+    unsigned char *wbuf;      /* download: the last wlen bytes of `have`, not yet written */
+    size_t wlen, wcap;
     uint64_t offset;          /* download: where this try's request started */
     bool resumed;             /* some bytes in the partial came from an earlier reply */
     bool restarted;           /* already started over once after a mismatch */
@@ -134,9 +143,26 @@ static void reset_reply(job *j)
     j->errbuf[0] = '\0';
 }
 
+/* Writes what wbuf holds to the partial; 0 or an errno. */
+static int flush_wbuf(job *j)
+{
+    uint64_t at = j->have - j->wlen;
+    for (size_t off = 0; off < j->wlen;) {
+        ssize_t w = pwrite(j->fd, j->wbuf + off, j->wlen - off, (off_t)(at + off));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return errno;
+        off += (size_t)w;
+    }
+    j->wlen = 0;
+    return 0;
+}
+
 /* Empties the partial file and the digest: the next bytes start at 0. */
 static int start_over(job *j)
 {
+    j->wlen = 0;
     if (ftruncate(j->fd, 0) != 0 || !EVP_DigestInit_ex(j->md, EVP_sha256(), NULL))
         return -1;
     j->have = 0;
@@ -228,21 +254,39 @@ static size_t on_download_body(char *data, size_t size, size_t nmemb, void *user
                  (unsigned long long)j->it->size);
         return 0;
     }
-    for (size_t off = 0; off < n;) {
-        ssize_t w = pwrite(j->fd, data + off, n - off, (off_t)(j->have + off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            set_fail(j, errno == ENOSPC ? WH_ENOSPACE : WH_EIO, "cannot write %s: %s", j->part,
-                     strerror(errno));
+    if (!j->wbuf) {
+        uint64_t left = j->it->size - j->have;
+        j->wcap = left < DOWNLOAD_BUFFER ? (size_t)left : DOWNLOAD_BUFFER;
+        if (!(j->wbuf = malloc(j->wcap))) {
+            set_fail(j, WH_ENOMEM, "out of memory");
             return 0;
         }
-        off += (size_t)w;
+    }
+    if (n > j->wcap - j->wlen) {
+        int e = flush_wbuf(j);
+        if (e) {
+            set_fail(j, e == ENOSPC ? WH_ENOSPACE : WH_EIO, "cannot write %s: %s", j->part,
+                     strerror(e));
+            return 0;
+        }
     }
     if (!EVP_DigestUpdate(j->md, data, n)) {
         set_fail(j, WH_ENOMEM, "SHA-256 failed");
         return 0;
     }
+    if (n > j->wcap) {
+        /* A resumed download's buffer was sized for the rest of the
+         * parcel, which a 200 in place of a 206 overturns. */
+        unsigned char *b = realloc(j->wbuf, n);
+        if (!b) {
+            set_fail(j, WH_ENOMEM, "out of memory");
+            return 0;
+        }
+        j->wbuf = b;
+        j->wcap = n;
+    }
+    memcpy(j->wbuf + j->wlen, data, n);
+    j->wlen += n;
     j->have += n;
     j->it->fetched += n;
     wh_progress_bytes(j->progress, n);
@@ -428,6 +472,7 @@ static int launch(wh_http *h, job *j)
         curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_download_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)DOWNLOAD_BUFFER);
     }
     if (ok && j->hdrs)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
@@ -491,6 +536,17 @@ static void on_done(wh_http *h, wh_cache *c, job *j, CURLcode res)
     curl_slist_free_all(j->hdrs);
     j->hdrs = NULL;
     j->state = JOB_PENDING;
+
+    /* Whatever happens next (a retry resumes from the file, a check reads
+     * the digest of what is in it) needs the file to hold every byte. */
+    int we = j->upload ? 0 : flush_wbuf(j);
+    if (we) {
+        j->have -= j->wlen;
+        j->wlen = 0;
+        settle(j, we == ENOSPC ? WH_ENOSPACE : WH_EIO, "cannot write %s: %s", j->part,
+               strerror(we));
+        return;
+    }
 
     if (j->bad_range && !j->restarted) {
         j->restarted = true;
@@ -570,6 +626,7 @@ static void job_free(wh_http *h, job *j)
     if (j->fd >= 0)
         close(j->fd);
     EVP_MD_CTX_free(j->md);
+    free(j->wbuf);
     free(j->ebody);
     free(j->part);
 }
