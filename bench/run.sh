@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: Wharf beside nginx and the CNCF distribution
-# registry, on this machine, in one run (issue 6, and issue 4's push/pull).
+# registry, on this machine, in one run (issue 6, and issue 4's push/pull);
+# wasm validation beside wabt's wasm-validate, and AOT builds (issue 5).
 #
 # Every server is started here, as the current user, on a free loopback port,
 # with its own generated config and data under one temporary directory, and
@@ -10,7 +11,11 @@
 #
 # Settings (environment): BENCH_RUNS (3), BENCH_SECONDS (wrk duration, 5),
 # BENCH_INVOICES (100000), BENCH_CONC_MIB (size of each of the 16 concurrent
-# uploads, 256), WHARFD, WHARF (default bin/wharfd, bin/wharf), TMPDIR.
+# uploads, 256), BENCH_WASM_SIZES (modules validated, "10K 1M 10M 50M"),
+# BENCH_AOT_SIZES (modules precompiled, "10K 1M"), BENCH_AOT_TARGETS
+# ("x86_64-linux-gnu aarch64-linux-gnu riscv64-linux-gnu"), BENCH_AOT_GETS
+# (cache-hit GETs per artifact, 9), WHARFD, WHARF (default bin/wharfd,
+# bin/wharf), TMPDIR.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +27,11 @@ RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-5}
 NINV=${BENCH_INVOICES:-100000}
 CONC_MIB=${BENCH_CONC_MIB:-256}
+WASM_SIZES=${BENCH_WASM_SIZES:-10K 1M 10M 50M}
+AOT_SIZES=${BENCH_AOT_SIZES:-10K 1M}
+AOT_TARGETS=${BENCH_AOT_TARGETS:-x86_64-linux-gnu aarch64-linux-gnu riscv64-linux-gnu}
+AOT_GETS=${BENCH_AOT_GETS:-9}
+AOT_WAIT=1800
 TOOL=(python3 "$HERE/tool.py")
 MiB=1048576
 
@@ -605,6 +615,165 @@ measure() {
   cat "$T/pull.t"
 }
 [ ${#PULLERS[@]} -gt 0 ] && interleave pull "$RUNS" "${PULLERS[@]}"
+
+# ---------------------------------------------------------------- wasm validation (issue 5)
+# wharfd validates a wasm parcel in a worker before it stores it; a parcel
+# that is not wasm is stored without that step.  Each round therefore uploads
+# a fresh valid module and its twin (the same bytes but for a broken magic,
+# labelled application/octet-stream) to the same server: the difference of
+# the two medians is what validation (worker start, wabt's read and
+# validation, the description) adds to an upload, transfer and fsync being
+# the same for both.  The peer is wabt's own wasm-validate on the same
+# module, with the proposals wharfd enables, timed as a process.
+#
+# Below 4 MiB a difference of a few milliseconds is measured against the
+# jitter of an fsync, so small modules get three times as many rounds.
+section wasm_validate
+have_wabt=1
+for tool in wat2wasm wasm-validate; do
+  command -v "$tool" >/dev/null || { warn "$tool is not installed: no wasm figures"; have_wabt=0; }
+done
+if [ "$have_wabt" = 1 ] && start_wharfd wasm; then
+  note "wasm validation: wharfd's time is a valid module's upload minus its non-wasm twin's (worker start and description included); wasm-validate's is one process run"
+  for sz in $WASM_SIZES; do
+    t0=$(now)
+    d=$T/wasm-$sz
+    if ! "${TOOL[@]}" wasm "$d.wasm" "$sz" >"$d.line"; then
+      warn "generating the $sz module failed"
+      continue
+    fi
+    read -r _ bytes _ <"$d.line"
+    VROUNDS=$((RUNS + 2))
+    [ "$bytes" -lt $((4 * MiB)) ] && VROUNDS=$((3 * (RUNS + 2)))
+    "${TOOL[@]}" wasmvariants "$d.wasm" "$d" "$VROUNDS" >"$d.list"
+    vbytes=$(awk 'NR == 1 {print $2}' "$d.list")
+    mapfile -t WV < <(awk '$3 ~ /\.wasm$/' "$d.list")
+    mapfile -t WB < <(awk '$3 ~ /\.bin$/' "$d.list")
+    "${TOOL[@]}" invoice "bench/wasm-$sz" 1.0.0 "$d.toml" "$d"/v*.wasm "$d"/v*.bin
+    code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$d.toml" "$W_URL/_i")
+    [ "$code" = 202 ] || { warn "posting the $sz wasm invoice: HTTP $code"; continue; }
+    say "  $sz: module of $bytes bytes ($vbytes with the round's custom section), made in $(since "$t0")s; $VROUNDS rounds"
+    measure() {
+      local sha f code t line
+      case $1 in
+        wharf) line=${WV[$((ROUND - 1))]} ;;
+        plain) line=${WB[$((ROUND - 1))]} ;;
+        wasm-validate)
+          read -r _ _ f <<<"${WV[$((ROUND - 1))]}"
+          t=$(now)
+          wasm-validate --enable-threads --enable-exceptions --enable-tail-call "$f" >/dev/null 2>"$T/wv.err" ||
+            { warn "wasm-validate $f: $(head -n 2 "$T/wv.err")"; return 1; }
+          since "$t"
+          return ;;
+      esac
+      read -r sha _ f <<<"$line"
+      sync
+      read -r code t < <(curl -s -o "$T/wup.out" -w '%{http_code} %{time_total}\n' -H 'Expect:' -X POST -T "$f" \
+        "$W_URL/_i/bench/wasm-$sz/1.0.0@$sha")
+      [ "$code" = 200 ] || { warn "uploading $f: HTTP $code $(head -c 300 "$T/wup.out")"; return 1; }
+      echo "$t"
+    }
+    UNIT=s
+    interleave "wval.$sz" "$VROUNDS" wharf plain wasm-validate
+    rec "wval.$sz.bytes" "$vbytes"
+    w=$("${TOOL[@]}" get "$RESULTS" "wval.$sz.wharf")
+    p=$("${TOOL[@]}" get "$RESULTS" "wval.$sz.plain")
+    v=$("${TOOL[@]}" get "$RESULTS" "wval.$sz.wasm-validate")
+    cost=$(awk -v w="$w" -v p="$p" 'BEGIN{ if (w != "" && p != "" && w > p) printf "%.6f", w - p }')
+    if [ -n "$cost" ]; then
+      rec "wval.$sz.cost" "$cost"
+      rec "wval.$sz.mibs" "$(mibs_of "$cost" "$vbytes")"
+    else
+      warn "wval.$sz: the wasm upload was not slower than the plain one ($w s vs $p s); no figure"
+    fi
+    [ -n "$v" ] && rec "wval.$sz.peer_mibs" "$(mibs_of "$v" "$vbytes")"
+    say "  $sz: validation in wharfd ${cost:-n/a} s = $([ -n "$cost" ] && mibs_of "$cost" "$vbytes" || echo n/a) MiB/s;" \
+      "wasm-validate ${v:-n/a} s = $([ -n "$v" ] && mibs_of "$v" "$vbytes" || echo n/a) MiB/s"
+    rm -rf "$d" "$d.wasm" "$d.toml" "$d.list" "$d.line"
+  done
+  stop_wharfd wasm
+  UNIT=""
+fi
+
+# ---------------------------------------------------------------- AOT builds (issue 5)
+# One wharfd builds every target with one builder, so the builds follow each
+# other on one core and the other core serves; a build's time is from the
+# moment /_m shows it building to the moment it shows it done.  Peak memory
+# cannot be read from wharfd's builders (they are its children, not ours), so
+# the same build is then run here as wharfd runs it (`wharfd --aot-worker`
+# with wharfd's default limits) and wait4 gives its peak RSS.  The cache hit
+# is a GET of the stored artifact, timed by curl, once it is built.
+section aot
+AOT_OK=()
+for t in $AOT_TARGETS; do
+  case $t in
+    x86_64-*) cc=gcc ;;
+    *) cc=${t%%+*}-gcc ;;
+  esac
+  if command -v "$cc" >/dev/null && command -v wasm2c >/dev/null; then
+    AOT_OK+=("$t")
+  else
+    warn "no $cc or wasm2c: no AOT figures for $t"
+  fi
+done
+if [ "$have_wabt" = 1 ] && [ ${#AOT_OK[@]} -gt 0 ] &&
+  start_wharfd aot --aot-targets "$(IFS=,; echo "${AOT_OK[*]}")" --aot-workers 1; then
+  note "AOT: one builder (--aot-workers 1); build time from /_m showing it building to done; peak RSS from wait4 of the same build run alone (its largest process, cc1)"
+  for sz in $AOT_SIZES; do
+    m=$T/aot-$sz.wasm
+    "${TOOL[@]}" wasm "$m" "$sz" >"$m.line" || { warn "generating the $sz module failed"; continue; }
+    read -r sha bytes _ <"$m.line"
+    rec "aot.$sz.bytes" "$bytes"
+    "${TOOL[@]}" invoice "bench/aot-$sz" 1.0.0 "$m.toml" "$m"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$m.toml" "$W_URL/_i")
+    [ "$code" = 202 ] || { warn "posting the $sz AOT invoice: HTTP $code"; continue; }
+    code=$(curl -s -o "$T/aup.out" -w '%{http_code}' -H 'Expect:' -X POST -T "$m" "$W_URL/_i/bench/aot-$sz/1.0.0@$sha")
+    [ "$code" = 200 ] || { warn "uploading the $sz module: HTTP $code $(head -c 300 "$T/aup.out")"; continue; }
+    say "  $sz: module of $bytes bytes uploaded; building for ${AOT_OK[*]}"
+    "${TOOL[@]}" aotwait "$W_URL" "bench/aot-$sz" 1.0.0 "$sha" "$AOT_WAIT" "${AOT_OK[@]}" >"$m.built" 2>"$m.err" ||
+      warn "$sz: $(tail -n 2 "$m.err")"
+    while read -r t build total size; do
+      [ "$build" = n/a ] && { warn "$sz $t: $(grep "^aotwait: $t " "$m.err" | head -n 1)"; continue; }
+      rec "aot.$sz.$t.build" "$build"
+      rec "aot.$sz.$t.size" "$size"
+      hits=()
+      for i in $(seq 1 "$AOT_GETS"); do
+        read -r code tt < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+          "$W_URL/_a/bench/aot-$sz/1.0.0@$sha/$t")
+        [ "$code" = 200 ] || { warn "GET of the $sz $t artifact: HTTP $code"; hits=(); break; }
+        hits+=("$(awk -v t="$tt" 'BEGIN{printf "%.3f", t * 1000}')")
+      done
+      hit=""
+      if [ ${#hits[@]} -gt 0 ]; then
+        hit=$(median "${hits[@]}")
+        rec "aot.$sz.$t.hit" "$hit"
+        rec "runs.aot.$sz.$t.hit" "${hits[*]}"
+      fi
+      say "  $sz $t: built in ${build}s (${total}s after the upload), $size bytes; cache hit ${hit:-n/a} ms"
+    done <"$m.built"
+  done
+  stop_wharfd aot
+  # The same builds, one at a time on an idle server-less machine, for
+  # their peak memory.
+  for sz in $AOT_SIZES; do
+    m=$T/aot-$sz.wasm
+    [ -f "$m" ] || continue
+    for t in "${AOT_OK[@]}"; do
+      [ -f "$m.built" ] && grep -q "^$t [0-9]" "$m.built" || continue
+      if out=$("${TOOL[@]}" aotbuild "$WHARFD" "$m" "$t" "$T/aotb" 33554432 600 4294967296 900 2>"$T/aotb.err"); then
+        read -r secs kib level <<<"$out"
+        rec "aot.$sz.$t.rss" "$(awk -v k="$kib" 'BEGIN{printf "%.1f", k / 1024}')"
+        rec "aot.$sz.$t.direct" "$secs"
+        rec "aot.$sz.$t.level" "$level"
+        say "  $sz $t: builder alone ${secs}s at $level, peak RSS $(awk -v k="$kib" 'BEGIN{printf "%.1f", k / 1024}') MiB"
+      else
+        warn "$sz $t: $(tail -n 1 "$T/aotb.err")"
+      fi
+      rm -rf "$T/aotb"
+    done
+    rm -f "$m" "$m".*
+  done
+fi
 
 # ---------------------------------------------------------------- table
 echo

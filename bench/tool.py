@@ -7,19 +7,27 @@ loopback address that run.sh passes in.
   tool.py freeport
   tool.py files DIR COUNT SIZE PREFIX        random files; prints "sha256 size path"
   tool.py variants SRC DIR COUNT             copies of SRC differing in their first 16 bytes
-  tool.py invoice NAME VERSION OUT FILE...   an unsigned invoice listing FILE...
+  tool.py invoice NAME VERSION OUT FILE...   an unsigned invoice listing FILE... (*.wasm as application/wasm)
   tool.py fakeinvoice NAME VERSION N OUT     an invoice of N labels whose bytes nobody has
   tool.py oci DIR TAG FILE...                an OCI image layout, one layer per FILE
   tool.py populate URL N THREADS             posts N small invoices (name, authors, description vary)
   tool.py latency URL COUNT PATH...          COUNT sequential GETs over one connection; "p50 p99 n" (ms)
   tool.py rss PID OUT                        samples VmRSS until PID exits or OUT.stop appears
+  tool.py wasm OUT SIZE                      a core module of about SIZE bytes (10K, 1M, ...) of code, via wat2wasm
+  tool.py wasmvariants SRC DIR COUNT         COUNT valid variants (*.wasm) and COUNT non-wasm twins (*.bin)
+  tool.py aotwait URL NAME VERSION SHA SECS TARGET...
+                                             waits for the AOT builds; "target build_s since_start_s size" each
+  tool.py aotbuild WHARFD MODULE TARGET DIR MAX CPU MEM WALL
+                                             one `wharfd --aot-worker` run; "wall_s peak_rss_kib opt_level"
   tool.py record RESULTS KEY VALUE           appends one measurement
+  tool.py get RESULTS KEY                    the last value recorded for KEY
   tool.py report RESULTS JSON_OUT            prints the table and writes it as JSON
 """
 import hashlib
 import http.client
 import json
 import os
+import re
 import socket
 import statistics
 import sys
@@ -71,8 +79,9 @@ def sha256_file(path):
 
 
 def label_toml(sha, size, name):
+    media = "application/wasm" if name.endswith(".wasm") else "application/octet-stream"
     return ('[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = '
-            '"application/octet-stream"\nname = "%s"\nsize = %d\n\n' % (sha, name, size))
+            '"%s"\nname = "%s"\nsize = %d\n\n' % (sha, media, name, size))
 
 
 def invoice(name, version, out, *paths):
@@ -220,9 +229,182 @@ def rss(pid, out):
         f.write("%d\n" % peak)
 
 
+def _size(text):
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    if text[-1:].upper() in mult:
+        return int(float(text[:-1]) * mult[text[-1:].upper()])
+    return int(text)
+
+
+def _wat_func(i, rounds):
+    """One function: a counted loop of integer arithmetic whose constants
+    depend on i, so no two functions are alike and a C compiler cannot fold
+    them together; the shape of hand-written hot loops, not of data."""
+    def c(k):
+        return ((i * 2654435761 + k * 40503) & 0x7fffffff) | 1
+    out = ["(func $f%d (param $a i32) (param $b i32) (result i32) (local $i i32) (local $x i64)\n"
+           "(local.set $x (i64.extend_i32_u (local.get $a)))\n"
+           "(block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (local.get $b)))\n" % i]
+    for r in range(rounds):
+        out.append("(local.set $a (i32.add (i32.mul (local.get $a) (i32.const %d))"
+                   " (i32.xor (local.get $i) (i32.const %d))))\n"
+                   "(local.set $x (i64.rotl (i64.add (local.get $x) (i64.extend_i32_u (local.get $a)))"
+                   " (i64.const %d)))\n" % (c(2 * r), c(2 * r + 1), (i + r) % 63 + 1))
+    out.append("(local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))\n"
+               "(i32.xor (local.get $a) (i32.wrap_i64 (local.get $x))))\n")
+    return "".join(out)
+
+
+def _wat_module(path, n):
+    """n functions, all kept alive through a table (a compiler may drop an
+    unreferenced static function, which would make an AOT build look cheap),
+    and no imports (the AOT builder declines modules with imports)."""
+    with open(path, "w") as f:
+        f.write("(module\n(table %d funcref)\n(elem (i32.const 0) func" % n)
+        for i in range(n):
+            f.write(" $f%d" % i)
+        f.write(")\n")
+        for i in range(n):
+            f.write(_wat_func(i, 8))
+        f.write('(export "f0" (func $f0))\n(export "last" (func $f%d)))\n' % (n - 1))
+
+
+def _wat2wasm(wat, out):
+    import subprocess
+    subprocess.run(["wat2wasm", wat, "-o", out], check=True)
+    os.unlink(wat)
+    return os.path.getsize(out)
+
+
+def wasm(out, size):
+    """Sized from two small samples (the bytes one more function costs), so
+    that the module lands within a function's size of the target."""
+    target = _size(size)
+    _wat_module(out + ".wat", 1)
+    one = _wat2wasm(out + ".wat", out)
+    _wat_module(out + ".wat", 65)
+    per = (_wat2wasm(out + ".wat", out) - one) / 64.0
+    n = max(1, int(round((target - one) / per)) + 1)
+    _wat_module(out + ".wat", n)
+    _wat2wasm(out + ".wat", out)
+    print(sha256_file(out), os.path.getsize(out), out)
+
+
+def wasmvariants(src, d, count):
+    """Distinct valid modules of one size: each ends in a custom section
+    holding its number.  Each has a twin of the same bytes with a broken
+    magic, which wharfd stores without validating (it validates what is
+    labelled application/wasm or starts with the magic)."""
+    os.makedirs(d, exist_ok=True)
+    with open(src, "rb") as f:
+        body = f.read()
+    name = b"wharf-bench"
+    for i in range(int(count)):
+        payload = bytes([len(name)]) + name + b"%08d" % i
+        data = body + bytes([0, len(payload)]) + payload
+        for path, blob in ((os.path.join(d, "v%02d.wasm" % i), data),
+                           (os.path.join(d, "v%02d.bin" % i), b"\x01" + data[1:])):
+            with open(path, "wb") as f:
+                f.write(blob)
+            print(hashlib.sha256(blob).hexdigest(), len(blob), path)
+
+
+def aotwait(url, name, version, sha, secs, *targets):
+    """Polls /_m while the builds run.  With one builder the builds follow
+    each other, so a target's build time is from when /_m first shows it
+    building to when it shows it done, not from the upload."""
+    conn, base = _conn(url)
+    t0 = time.monotonic()
+    deadline = t0 + float(secs)
+    seen, done, bad = {}, {}, {}
+    while len(done) + len(bad) < len(targets):
+        if time.monotonic() > deadline:
+            sys.exit("aotwait: not built within %s s: %s" % (
+                secs, " ".join(t for t in targets if t not in done and t not in bad)))
+        conn.request("GET", "%s/_m/%s/%s@%s" % (base, name, version, sha),
+                     headers={"Accept": "application/json"})
+        r = conn.getresponse()
+        body = r.read()
+        now = time.monotonic()
+        if r.status != 200:
+            sys.exit("aotwait: GET _m: HTTP %d %s" % (r.status, body[:200]))
+        for b in json.loads(body).get("aot", []):
+            t, state = b.get("target"), b.get("state")
+            if t not in targets or t in done or t in bad:
+                continue
+            if state == "building":
+                seen.setdefault(t, now)
+            elif state == "done":
+                done[t] = (now, b.get("size"))
+            elif state in ("failed", "declined"):
+                bad[t] = "%s: %s" % (state, b.get("reason"))
+        time.sleep(0.05)
+    for t in targets:
+        if t in bad:
+            print(t, "n/a n/a n/a", file=sys.stdout)
+            print("aotwait: %s %s" % (t, bad[t]), file=sys.stderr)
+            continue
+        end, size = done[t]
+        # A build shorter than one poll is never seen building: it began
+        # when the one before it ended, or at the upload.
+        start = seen.get(t, max([t0] + [e for e, _ in done.values() if e < end]))
+        conn.request("GET", "%s/_a/%s/%s@%s/%s" % (base, name, version, sha, t))
+        r = conn.getresponse()
+        got = r.read()
+        if r.status != 200 or len(got) != size:
+            sys.exit("aotwait: GET _a for %s: HTTP %d, %d bytes (expected %s)" % (
+                t, r.status, len(got), size))
+        print(t, "%.3f" % (end - start), "%.3f" % (end - t0), size)
+
+
+def aotbuild(wharfd, module, target, d, max_bytes, cpu, mem, wall):
+    """The build that wharfd's queue runs, run here so that wait4 can report
+    its peak memory: the worker's ru_maxrss covers the worker and every
+    descendant it waited for (wasm2c, gcc, cc1, as, ld), as the largest of
+    them, which is cc1."""
+    os.makedirs(d, exist_ok=True)
+    out, log = os.path.join(d, "artifact.so"), os.path.join(d, "build.log")
+    argv = [wharfd, "--aot-worker", module, target, out, log, max_bytes, cpu, mem, wall]
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(wharfd, argv)
+        finally:
+            os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
+    secs = time.perf_counter() - t0
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        first = ""
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                first = f.readline().strip()
+        sys.exit("aotbuild: %s for %s: status %d: %s" % (module, target, status, first))
+    level = "-O?"
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = re.search(r"gcc .*?(-O[0-3sgz]?)\s", line)
+            if line.startswith("$ ") and m:
+                level = m.group(1)
+                break
+    print("%.3f %d %s" % (secs, ru.ru_maxrss, level))
+
+
 def record(results, key, value):
     with open(results, "a") as f:
         f.write(json.dumps({"key": key, "value": value}) + "\n")
+
+
+def get(results, key):
+    """The last value recorded for KEY, or nothing."""
+    value = None
+    with open(results) as f:
+        for line in f:
+            e = json.loads(line)
+            if e["key"] == key:
+                value = e["value"]
+    if value is not None:
+        print(value)
 
 
 # Each row: workload, unit, wharf key, [(peer label, key)], whether more is
@@ -270,6 +452,39 @@ def _rows():
     ]
 
 
+def _wasm_rows(order, raw):
+    """Issue 5's rows, one per size (and target) that run.sh measured, in
+    the order it measured them; the sizes and targets are settings."""
+    rows, done = [], set()
+
+    def size_of(key):
+        b = raw.get(key)
+        return " (%s B)" % b if b else ""
+
+    for k in order:
+        parts = k.split(".")
+        if parts[0] == "wval" and parts[-1] == "mibs" and len(parts) == 3:
+            sz = parts[1]
+            rows.append(("wasm validation, %s module%s" % (sz, size_of("wval.%s.bytes" % sz)),
+                         "MiB/s", k, [("wasm-validate", "wval.%s.peer_mibs" % sz)], True,
+                         "(info)", None))
+        elif parts[0] == "aot" and len(parts) == 4 and parts[3] == "build":
+            sz, t = parts[1], parts[2]
+            if (sz, t) in done:
+                continue
+            done.add((sz, t))
+            pre = "aot.%s.%s." % (sz, t)
+            what = "%s%s -> %s" % (sz, size_of("aot.%s.bytes" % sz), t)
+            level = raw.get(pre + "level")
+            rows.append(("AOT build %s%s" % (what, ", " + level if level else ""), "s",
+                         pre + "build", [], False, "(info)", None))
+            rows.append(("AOT builder peak RSS %s" % what, "MiB", pre + "rss", [], False,
+                         "(info)", None))
+            rows.append(("AOT artifact GET, cache hit %s" % what, "ms", pre + "hit", [], False,
+                         "(info)", None))
+    return rows
+
+
 def _ratio(w, p, more_is_better):
     """How many times better Wharf is than the peer (> 1: Wharf wins)."""
     if more_is_better:
@@ -288,11 +503,13 @@ def _fmt(v):
 
 
 def report(results, out):
-    vals, loads, runs, notes = {}, {}, {}, []
+    vals, loads, runs, notes, order, raw = {}, {}, {}, [], [], {}
     with open(results) as f:
         for line in f:
             e = json.loads(line)
             k, v = e["key"], e["value"]
+            order.append(k)
+            raw[k] = v
             if k.startswith("load."):
                 loads[k[5:]] = v
             elif k.startswith("runs."):
@@ -305,7 +522,7 @@ def report(results, out):
                 except ValueError:
                     vals[k] = None
     rows, table = [], []
-    for name, unit, wkey, peers, more, goal, test in _rows():
+    for name, unit, wkey, peers, more, goal, test in _rows() + _wasm_rows(order, raw):
         w = vals.get(wkey)
         pv = {label: vals.get(key) for label, key in peers}
         ratios = {label: (_ratio(w, v, more) if w is not None and v else None)
@@ -341,7 +558,8 @@ def report(results, out):
 def main(argv):
     cmds = {"freeport": freeport, "files": files, "variants": variants, "invoice": invoice,
             "fakeinvoice": fakeinvoice, "oci": oci, "populate": populate, "latency": latency,
-            "rss": rss, "record": record, "report": report}
+            "rss": rss, "wasm": wasm, "wasmvariants": wasmvariants, "aotwait": aotwait,
+            "aotbuild": aotbuild, "record": record, "get": get, "report": report}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[argv[1]](*argv[2:])
