@@ -18,20 +18,9 @@
 #include <string.h>
 
 #include "keystore.h"
+#include "schema/attestation.h"
 #include "schema/signature.h"
 #include "transfer.h"
-
-/* The cleartext the host signs (server/aot_queue.c writes the same). */
-static char *attestation_text(const char *source, const char *target, const char *toolchain,
-                              const char *artifact)
-{
-    size_t n = strlen(target) + strlen(toolchain) + 200;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "wharf-aot-attestation-v1\n%s\n%s\n%s\n%s", source, target, toolchain,
-                 artifact);
-    return s;
-}
 
 /* The host keys an attestation may be signed by. */
 static int host_keys(const wh_cli *cli, const wh_invoice *inv, wh_keyring **out, wh_err *err)
@@ -141,7 +130,7 @@ int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
         if (!src || !state || strcmp(state, "done") != 0 || !art)
             continue;
         const char *tool = json_string_value(json_object_get(a, "toolchain"));
-        char *text = attestation_text(src, target, tool ? tool : "", art);
+        char *text = wh_aot_attestation_text(src, target, tool ? tool : "", art);
         bool ok = text && attested(hosts, text,
                                    json_string_value(json_object_get(a, "attestation")));
         free(text);

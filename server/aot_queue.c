@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "aot_build.h"
+#include "schema/attestation.h"
 #include "schema/base64.h"
 #include "server.h"
 #include "wasm_describe.h"
@@ -53,17 +54,6 @@ struct wh_aot_queue {
     pthread_cond_t wake;
     bool stopping;
 };
-
-char *wh_aot_attestation_text(const char *source_sha, const char *target, const char *toolchain,
-                              const char *artifact_sha)
-{
-    size_t n = strlen(target) + strlen(toolchain) + 200;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "wharf-aot-attestation-v1\n%s\n%s\n%s\n%s", source_sha, target, toolchain,
-                 artifact_sha);
-    return s;
-}
 
 const char *wh_aot_queue_toolchain(const wh_aot_queue *q, const char *triple)
 {

@@ -46,10 +46,6 @@ const char *wh_aot_queue_toolchain(const wh_aot_queue *q, const char *target);
 /* The configured targets, comma-separated, for messages ("" when none). */
 const char *wh_aot_queue_targets(const wh_aot_queue *q);
 
-/* The cleartext the host signs for an artifact (docs/aot.md); malloc'd. */
-char *wh_aot_attestation_text(const char *source_sha, const char *target,
-                              const char *toolchain, const char *artifact_sha);
-
 /* `wharfd --aot-worker MODULE TARGET OUT LOG MAX_BYTES CPU MEMORY WALL`:
  * one build; exit 0 built, 3 declined, 1 failed (LOG says why). */
 int wh_aot_worker_main(int argc, char **argv);
