@@ -434,7 +434,7 @@ static int run_pull(wh_cli *cli, int argc, char **argv)
     json_t *artifacts = json_array();
     if (prof.target) {
         char *query = profile_query(&prof);
-        rc = query ? wh_cli_pull_artifacts(cli, h, cache, inv, esc, query, prof.target, dir,
+        rc = query ? wh_cli_pull_artifacts(cli, h, cache, inv, sel, esc, query, prof.target, dir,
                                            parallel, artifacts, &err)
                    : wh_err_set(&err, WH_ENOMEM, "out of memory");
         free(query);

@@ -62,10 +62,22 @@ static bool attested(const wh_keyring *hosts, const char *text, const char *b64)
     return false;
 }
 
+/* The selected parcel whose sha256 is `src`: the server's answer names
+ * sources, and only those this pull selected (under their already checked
+ * label names) may have an artifact written. */
+static const wh_label *selected_label(const wh_invoice *inv, const bool *selected,
+                                      const char *src)
+{
+    for (size_t i = 0; src && i < inv->n_parcels; i++)
+        if (selected[i] && strcmp(inv->parcels[i].label.sha256, src) == 0)
+            return &inv->parcels[i].label;
+    return NULL;
+}
+
 int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
-                          const wh_invoice *inv, const char *esc, const char *query,
-                          const char *target, const char *dir, unsigned parallel,
-                          json_t *report, wh_err *err)
+                          const wh_invoice *inv, const bool *selected, const char *esc,
+                          const char *query, const char *target, const char *dir,
+                          unsigned parallel, json_t *report, wh_err *err)
 {
     char path[8192];
     wh_http_resp r = {0};
@@ -105,7 +117,7 @@ int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
         const char *state = json_string_value(json_object_get(a, "state"));
         const char *art = json_string_value(json_object_get(a, "artifact_sha256"));
         const char *reason = json_string_value(json_object_get(a, "reason"));
-        if (!src || !state)
+        if (!src || !state || !selected_label(inv, selected, src))
             continue;
         if (strcmp(state, "done") != 0 || !art) {
             wh_cli_note(cli, "no %s artifact of %.12s…: %s%s%s", target, src, state,
@@ -127,7 +139,8 @@ int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
         const char *src = json_string_value(json_object_get(a, "sha256"));
         const char *art = json_string_value(json_object_get(a, "artifact_sha256"));
         const char *state = json_string_value(json_object_get(a, "state"));
-        if (!src || !state || strcmp(state, "done") != 0 || !art)
+        const wh_label *label = selected_label(inv, selected, src);
+        if (!label || !state || strcmp(state, "done") != 0 || !art)
             continue;
         const char *tool = json_string_value(json_object_get(a, "toolchain"));
         char *text = wh_aot_attestation_text(src, target, tool ? tool : "", art);
@@ -139,12 +152,8 @@ int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
                             "key you trust", target, src);
             goto done;
         }
-        const char *label = NULL;
-        for (size_t p = 0; p < inv->n_parcels && !label; p++)
-            if (strcmp(inv->parcels[p].label.sha256, src) == 0)
-                label = inv->parcels[p].label.name;
         char dest[8192];
-        snprintf(dest, sizeof dest, "%s/%s.%s.so", dir, label ? label : src, target);
+        snprintf(dest, sizeof dest, "%s/%s.%s.so", dir, label->name, target);
         if ((rc = wh_cache_export(cache, art, dest, err)))
             goto done;
         json_array_append_new(report, json_pack("{s:s, s:s, s:s, s:s}", "source", src,

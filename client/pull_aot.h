@@ -16,15 +16,16 @@
 #include "schema/invoice.h"
 
 /*
- * Asks the server which selected parcels have an artifact for `target`
+ * Asks the server which selected parcels (selected[i], one per parcel, as
+ * pull resolved them; only these are considered) have an artifact for `target`
  * (GET /_r/resolve/ESC?QUERY, QUERY holding the profile), downloads the
  * finished ones into the cache, checks each one's attestation, and writes
  * it as DIR/<label name>.<target>.so.  Artifacts not ready or declined are
  * noted on stderr.  WH_EINVAL when an attestation does not verify.
  */
 int wh_cli_pull_artifacts(const wh_cli *cli, wh_http *h, wh_cache *cache,
-                          const wh_invoice *inv, const char *esc, const char *query,
-                          const char *target, const char *dir, unsigned parallel,
-                          json_t *report, wh_err *err);
+                          const wh_invoice *inv, const bool *selected, const char *esc,
+                          const char *query, const char *target, const char *dir,
+                          unsigned parallel, json_t *report, wh_err *err);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -236,6 +237,18 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The process group of the tool running now (0: none), for
+ * wh_aot_build_cancel, which a signal handler calls. */
+static volatile sig_atomic_t g_tool_group, g_cancelled;
+
+void wh_aot_build_cancel(void)
+{
+    g_cancelled = 1; /* no further tool starts */
+    pid_t g = (pid_t)g_tool_group;
+    if (g > 0)
+        kill(-g, SIGKILL);
+}
+
 typedef struct run_limits {
     uint64_t cpu_seconds;
     uint64_t memory_bytes;
@@ -250,6 +263,14 @@ static void child(int out, const run_limits *lim, const char *cwd, char *const *
                   char *const *envp)
 {
     setpgid(0, 0);
+    /* wharfd blocks SIGTERM and ignores SIGPIPE; both survive exec, and a
+     * tool must be stoppable like any program.  If the worker dies, so
+     * does the tool (wh_aot_build_cancel does the rest). */
+    sigset_t unblocked;
+    sigemptyset(&unblocked);
+    sigprocmask(SIG_SETMASK, &unblocked, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (cwd && chdir(cwd) != 0)
         _exit(126);
     int devnull = open("/dev/null", O_RDONLY);
@@ -278,6 +299,10 @@ static run_end run_tool(char *const *argv, char *const *envp, const char *cwd,
                         const run_limits *lim, logbuf *log, int *status)
 {
     *status = 0;
+    if (g_cancelled) {
+        log_printf(log, "cancelled: not starting %s\n", argv[0]);
+        return RUN_NOT_STARTED;
+    }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         log_printf(log, "cannot start %s: %s\n", argv[0], strerror(errno));
@@ -295,6 +320,7 @@ static run_end run_tool(char *const *argv, char *const *envp, const char *cwd,
     /* Also here, so that a kill before the child ran setpgid still finds
      * the group. */
     setpgid(pid, pid);
+    g_tool_group = pid;
     bool timed_out = false;
     char buf[4096];
     for (;;) {
@@ -324,6 +350,7 @@ static run_end run_tool(char *const *argv, char *const *envp, const char *cwd,
     kill(-pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
         ;
+    g_tool_group = 0;
     if (timed_out)
         return RUN_TIMED_OUT;
     return WIFEXITED(*status) && WEXITSTATUS(*status) == 0 ? RUN_OK : RUN_FAILED;

@@ -76,4 +76,10 @@ int wh_aot_toolchain_id(const char *triple, char *out, size_t cap, wh_err *err);
 int wh_aot_build(const char *module_path, const char *triple, const json_t *desc,
                  const wh_aot_limits *lim, const char *out_path, char **log, wh_err *err);
 
+/* Kills the tool the build in this process is running (its whole process
+ * group), so that the build fails at once and cleans up after itself.
+ * Async-signal-safe: for a SIGTERM handler of the process running
+ * wh_aot_build. */
+void wh_aot_build_cancel(void);
+
 #endif

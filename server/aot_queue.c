@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +30,12 @@
 #define MAX_TARGETS 16
 #define MAX_BUILDERS 16
 #define LOG_MAX (64 * 1024)
+/* How long a stop lets a build end by itself before killing its group. */
+#define STOP_GRACE_SECONDS 10
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#endif
 
 typedef struct wh_aot_queue wh_aot_queue;
 
@@ -52,7 +60,7 @@ struct wh_aot_queue {
     size_t n_threads;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool stopping;
+    atomic_bool stopping;
 };
 
 const char *wh_aot_queue_toolchain(const wh_aot_queue *q, const char *triple)
@@ -178,13 +186,23 @@ static char *read_log(const char *path)
 static int run_worker(wh_aot_queue *q, size_t index, char *const *argv, int *status)
 {
     pthread_mutex_lock(&q->lock);
-    if (q->stopping) {
+    if (atomic_load(&q->stopping)) {
         pthread_mutex_unlock(&q->lock);
-        return -1;
+        return 1;
     }
+    const wh_config *cfg = &q->srv->cfg;
+    struct rlimit cpu = {(rlim_t)cfg->aot_cpu_seconds, (rlim_t)cfg->aot_cpu_seconds + 1};
+    struct rlimit mem = {(rlim_t)cfg->aot_memory_bytes, (rlim_t)cfg->aot_memory_bytes};
     pid_t pid = fork();
     if (pid == 0) {
-        setpgid(0, 0); /* its own group: a stop kills wasm2c and the compiler too */
+        setpgid(0, 0);
+        /* wharfd blocks SIGTERM and ignores SIGPIPE: the worker must get
+         * the TERM of a stop, which it turns into killing its tool. */
+        sigset_t unblocked;
+        sigemptyset(&unblocked);
+        sigprocmask(SIG_SETMASK, &unblocked, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, 0);
@@ -192,6 +210,12 @@ static int run_worker(wh_aot_queue *q, size_t index, char *const *argv, int *sta
             dup2(devnull, 2);
         }
         close_range(3, ~0U, 0);
+        /* The worker itself describes the module and writes the glue: it
+         * gets the limits its tools get. */
+        setrlimit(RLIMIT_CPU, &cpu);
+#ifndef ASAN_BUILD
+        setrlimit(RLIMIT_AS, &mem);
+#endif
         setpriority(PRIO_PROCESS, 0, 10);
         execv("/proc/self/exe", argv);
         _exit(1);
@@ -203,8 +227,26 @@ static int run_worker(wh_aot_queue *q, size_t index, char *const *argv, int *sta
     pthread_mutex_unlock(&q->lock);
     if (pid < 0)
         return -1;
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
+    /* Waits, but not forever: past the wall limit (plus a margin for the
+     * worker's own steps), or soon after a stop asked it to end, the whole
+     * group is killed. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double stop_at = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+        bool stopping = atomic_load(&q->stopping);
+        if (stopping && stop_at == 0)
+            stop_at = t + STOP_GRACE_SECONDS;
+        if ((stop_at > 0 && t > stop_at) || t > (double)cfg->aot_wall_seconds + 60)
+            kill(-pid, SIGKILL);
+        struct timespec nap = {0, 50 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
     pthread_mutex_lock(&q->lock);
     q->running[index] = 0;
     pthread_mutex_unlock(&q->lock);
@@ -215,11 +257,30 @@ static void build_one(wh_aot_queue *q, size_t index, wh_aot_rec *r)
 {
     wh_server *srv = q->srv;
     wh_err e;
-    char dir[] = "/tmp/wharf-aot.XXXXXX", module[64], out[64], logp[64];
+    char dir[4200], module[4300], out[4300], logp[4300];
     char max[32], cpu[32], mem[32], wall[32];
     const wh_config *cfg = &srv->cfg;
+    const char *current = wh_aot_queue_toolchain(q, r->target);
+    if (!current || strcmp(current, r->toolchain) != 0) {
+        /* Queued for a toolchain (or target) this server no longer has:
+         * building it now would attest tools that were not used.  A
+         * request for the artifact queues it for the current toolchain. */
+        snprintf(r->state, sizeof r->state, "failed");
+        r->reason = strdup(current ? "the toolchain changed since this build was queued"
+                                   : "this server no longer builds for this target");
+        if (wh_meta_aot_finish(srv->meta, r, &e) != 0)
+            wh_log(srv, WH_LOG_ERROR, "aot: cannot record a build: %s", e.msg);
+        return;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/wharf-aot-job.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        wh_log(srv, WH_LOG_ERROR, "aot: cannot make a temporary directory: %s", strerror(errno));
+        snprintf(r->state, sizeof r->state, "failed");
+        char why[256];
+        snprintf(why, sizeof why, "cannot make a temporary directory: %s", strerror(errno));
+        r->reason = strdup(why);
+        if (wh_meta_aot_finish(srv->meta, r, &e) != 0)
+            wh_log(srv, WH_LOG_ERROR, "aot: cannot record a build: %s", e.msg);
         return;
     }
     snprintf(module, sizeof module, "%s/module.wasm", dir);
@@ -231,14 +292,16 @@ static void build_one(wh_aot_queue *q, size_t index, wh_aot_rec *r)
     snprintf(wall, sizeof wall, "%" PRIu64, cfg->aot_wall_seconds);
     char *argv[] = {(char *)"wharfd", (char *)"--aot-worker", module, r->target, out, logp,
                     max, cpu, mem, wall, NULL};
-    int status = 0;
+    int status = 0, ran = -2;
     if (module_to_file(srv, r->source_sha, module, &e) != 0) {
         snprintf(r->state, sizeof r->state, "failed");
         r->reason = strdup(e.msg);
-    } else if (run_worker(q, index, argv, &status) != 0) {
+    } else if ((ran = run_worker(q, index, argv, &status)) == 1 ||
+               (ran == 0 && atomic_load(&q->stopping))) {
         goto cleanup; /* stopping: it stays building, and is queued again at start */
-    } else if (WIFSIGNALED(status) && q->stopping) {
-        goto cleanup;
+    } else if (ran < 0) {
+        snprintf(r->state, sizeof r->state, "failed");
+        r->reason = strdup("cannot start the build process");
     } else {
         r->log = read_log(logp);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -292,10 +355,7 @@ static void *builder(void *arg)
     builder_arg *a = arg;
     wh_aot_queue *q = a->q;
     for (;;) {
-        pthread_mutex_lock(&q->lock);
-        bool stop = q->stopping;
-        pthread_mutex_unlock(&q->lock);
-        if (stop)
+        if (atomic_load(&q->stopping))
             break;
         wh_aot_rec r;
         wh_err e;
@@ -312,7 +372,7 @@ static void *builder(void *arg)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 5;
         pthread_mutex_lock(&q->lock);
-        if (!q->stopping)
+        if (!atomic_load(&q->stopping))
             pthread_cond_timedwait(&q->wake, &q->lock, &until);
         pthread_mutex_unlock(&q->lock);
     }
@@ -394,10 +454,12 @@ void wh_aot_queue_stop(wh_aot_queue *q)
     if (!q)
         return;
     pthread_mutex_lock(&q->lock);
-    q->stopping = true;
+    atomic_store(&q->stopping, true);
+    /* TERM first: the worker kills its tool's group and its build cleans
+     * up; run_worker kills the whole group if that takes too long. */
     for (size_t i = 0; i < q->n_threads; i++)
         if (q->running[i] > 0)
-            kill(-q->running[i], SIGKILL);
+            kill(q->running[i], SIGTERM);
     pthread_cond_broadcast(&q->wake);
     pthread_mutex_unlock(&q->lock);
     for (size_t i = 0; i < q->n_threads; i++)
@@ -407,10 +469,22 @@ void wh_aot_queue_stop(wh_aot_queue *q)
 
 /* ---- the worker process ---- */
 
+static void on_term(int sig)
+{
+    (void)sig;
+    wh_aot_build_cancel();
+}
+
 int wh_aot_worker_main(int argc, char **argv)
 {
     if (argc != 10)
         return 2;
+    /* A stop: kill the running tool; the build then fails and removes its
+     * temporary directory, and this process ends. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
     wh_aot_limits lim = wh_aot_default_limits;
     lim.max_module_bytes = strtoull(argv[6], NULL, 10);
     lim.cpu_seconds = strtoull(argv[7], NULL, 10);

@@ -130,11 +130,12 @@ done:
     /* Every connection suspended for the pool is resumed by its job, and
      * once the pool stops, requests finish inline: so when the daemon
      * stops, none is left suspended (which libmicrohttpd forbids). */
-    wh_aot_queue_stop(srv.aot);
-    srv.aot = NULL;
     wh_offload_stop(srv.auth_pool);
     wh_offload_stop(srv.offload);
     wh_http_stop(&srv);
+    /* Last of the workers: requests and upload ends use the queue. */
+    wh_aot_queue_stop(srv.aot);
+    srv.aot = NULL;
     wh_offload_free(srv.auth_pool);
     wh_offload_free(srv.offload);
     wh_invoice_cache_free(srv.cache);

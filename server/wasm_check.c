@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,6 +93,14 @@ static void child(int in, int out, const wh_wasm_check_limits *lim, char *const 
 {
     /* The descriptors first: the server's own are closed before the file
      * limit applies, which would otherwise refuse /dev/null. */
+    /* wharfd blocks SIGTERM and ignores SIGPIPE; neither belongs in a
+     * worker, and both would survive exec.  If the server dies, so does
+     * the worker. */
+    sigset_t unblocked;
+    sigemptyset(&unblocked);
+    sigprocmask(SIG_SETMASK, &unblocked, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int devnull = open("/dev/null", O_WRONLY);
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || devnull < 0 || dup2(devnull, 2) < 0)
         _exit(5);
@@ -112,16 +121,25 @@ static void child(int in, int out, const wh_wasm_check_limits *lim, char *const 
     _exit(6);
 }
 
-/* Why a worker gave no description, as the module's refusal reason. */
-static json_t *failure(int status, bool timed_out, const wh_wasm_check_limits *lim)
+/* Why a worker gave no description, as the module's refusal reason; NULL
+ * when the fault is the server's (the worker could not run), not the
+ * module's. */
+static json_t *failure(int status, bool timed_out, bool flooded, const wh_wasm_check_limits *lim)
 {
     char why[256];
-    if (timed_out)
+    if (!timed_out && !flooded && WIFEXITED(status) && WEXITSTATUS(status) != 3)
+        return NULL; /* 5, 6: no exec; 2: bad arguments; 4: no output */
+    if (flooded)
+        snprintf(why, sizeof why, "the module's description is over %zu bytes", MAX_OUTPUT);
+    else if (timed_out)
         snprintf(why, sizeof why, "validation stopped: over the %" PRIu64 "-second time "
                  "limit (wasm-wall-seconds)", lim->wall_seconds);
-    else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+    else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
         snprintf(why, sizeof why, "validation stopped: over the %" PRIu64 "-second CPU "
                  "limit (wasm-cpu-seconds)", lim->cpu_seconds);
+    else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        snprintf(why, sizeof why, "validation stopped: killed by the kernel (over the CPU "
+                 "hard limit, or out of memory)");
     else if (WIFSIGNALED(status))
         snprintf(why, sizeof why, "the validator crashed on this module (signal %d)",
                  WTERMSIG(status));
@@ -254,9 +272,15 @@ int wh_wasm_check(const wh_wasm_check_limits *lim, wh_wasm_reader read_at, void 
         json_t *doc = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0 && out_len
                           ? json_loadb(outbuf, out_len, 0, &je)
                           : NULL;
-        *out = json_is_object(doc) ? doc : (json_decref(doc), failure(status, timed_out, lim));
-        if (!*out)
-            rc = wh_err_set(err, WH_ENOMEM, "out of memory");
+        if (json_is_object(doc)) {
+            *out = doc;
+        } else {
+            json_decref(doc);
+            *out = failure(status, timed_out, flooded, lim);
+            if (!*out)
+                rc = wh_err_set(err, WH_EIO, "the wasm validator could not run (exit status "
+                                "%d); try again later", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        }
     }
     free(outbuf);
     return rc;

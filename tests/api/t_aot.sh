@@ -117,4 +117,48 @@ req GET "/_a/example.com/fib/1.0.0@$FIB/x86_64-linux-gnu"; cp "$BODY" "$TMP/afte
 expect_status "after a restart the artifact is still there" 200
 check "unchanged" cmp -s "$TMP/fib.so" "$TMP/after.so"
 check "the restarted server stops cleanly" stop_wharfd
+
+# A stop in the middle of a build ends the compiler too, leaves no build
+# directory, and the build is queued again at the next start.
+python3 - "$TMP/slow.wat" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("(module\n")
+    for i in range(3000):
+        f.write(f'(func (export "f{i}") (param i32) (result i32) (local i32) (local.set 1 (i32.const {i})) (block (loop (local.set 1 (i32.add (i32.mul (local.get 1) (i32.const 31)) (local.get 0))) (br_if 1 (i32.gt_u (local.get 1) (i32.const 1000000))) (br 0))) (local.get 1))\n')
+    f.write(")\n")
+PY
+wat2wasm "$TMP/slow.wat" -o "$TMP/slow.wasm"
+SLOW=$(sha "$TMP/slow.wasm")
+mkdir -p "$TMP/tmpdir"
+TMPDIR="$TMP/tmpdir" start_wharfd --aot-targets x86_64-linux-gnu --aot-workers 1 || exit 1
+publish example.com/slow "$TMP/slow.wasm"
+expect_status "a 3000-function module is stored" 200
+# in_tmpdir: some process has its working directory under $TMP/tmpdir (the
+# compiler runs inside its build directory) or names it in its arguments.
+in_tmpdir() {
+  local p
+  for p in /proc/[0-9]*; do
+    case "$(readlink "$p/cwd" 2>/dev/null)" in "$TMP/tmpdir"/*) return 0 ;; esac
+  done
+  pgrep -f "$TMP/tmpdir/" >/dev/null
+}
+building() {
+  local i
+  for i in $(seq 1 200); do
+    req GET "/_m/example.com/slow/1.0.0@$SLOW" -H 'Accept: application/json'
+    grep -q '"state":"building"' "$BODY" && pgrep -x cc1 >/dev/null && in_tmpdir && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "its build starts" building
+check "the server stops cleanly during the build" stop_wharfd
+sleep 0.5
+check "no process of that build is left running" not in_tmpdir
+check "no build directory is left behind" test -z "$(ls -A "$TMP/tmpdir")"
+TMPDIR="$TMP/tmpdir" start_wharfd --aot-targets x86_64-linux-gnu --aot-workers 1 || exit 1
+check "after a restart the build is queued again and finishes" wait_built "/_a/example.com/slow/1.0.0@$SLOW/x86_64-linux-gnu"
+expect_status "serving the artifact" 200
+check "the last server stops cleanly" stop_wharfd
 finish
