@@ -192,7 +192,9 @@ static int run_worker(wh_aot_queue *q, size_t index, char *const *argv, int *sta
     }
     const wh_config *cfg = &q->srv->cfg;
     struct rlimit cpu = {(rlim_t)cfg->aot_cpu_seconds, (rlim_t)cfg->aot_cpu_seconds + 1};
+#ifndef ASAN_BUILD
     struct rlimit mem = {(rlim_t)cfg->aot_memory_bytes, (rlim_t)cfg->aot_memory_bytes};
+#endif
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
