@@ -145,17 +145,31 @@ static int store_artifact(wh_server *srv, const char *path, char sha[65], uint64
         rc = wh_err_set(err, WH_ENOMEM, "SHA-256 failed");
         goto done;
     }
+    /* The name first (the store wants it up front), then the bytes, which
+     * the store hashes again and checks against it. */
     while ((n = read(fd, buf, sizeof buf)) > 0) {
-        EVP_DigestUpdate(md, buf, (size_t)n);
+        if (!EVP_DigestUpdate(md, buf, (size_t)n)) {
+            rc = wh_err_set(err, WH_ENOMEM, "SHA-256 failed");
+            goto done;
+        }
         *size += (uint64_t)n;
     }
-    EVP_DigestFinal_ex(md, d, NULL);
+    if (n < 0 || !EVP_DigestFinal_ex(md, d, NULL)) {
+        rc = wh_err_set(err, WH_EIO, "cannot read the artifact: %s",
+                        n < 0 ? strerror(errno) : "SHA-256 failed");
+        goto done;
+    }
     for (int i = 0; i < 32; i++)
         snprintf(sha + 2 * i, 3, "%02x", d[i]);
     wh_upload *up = NULL;
     rc = wh_store_upload_begin(srv->store, sha, *size, &up, err);
-    for (off_t off = 0; !rc && (n = pread(fd, buf, sizeof buf, off)) > 0; off += n)
+    off_t off = 0;
+    while (!rc && (n = pread(fd, buf, sizeof buf, off)) > 0) {
         rc = wh_upload_write(up, buf, (size_t)n, err);
+        off += n;
+    }
+    if (!rc && n < 0)
+        rc = wh_err_set(err, WH_EIO, "cannot read the artifact: %s", strerror(errno));
     if (!rc) {
         rc = wh_upload_commit(up, err);
         up = NULL;

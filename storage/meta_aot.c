@@ -66,29 +66,22 @@ static int run(wh_meta *m, const char *sql, void (*bind)(sqlite3_stmt *, const v
                const void *arg, int (*row)(sqlite3_stmt *, void *, wh_err *), void *ctx,
                wh_err *err)
 {
-    wh_meta_conn *c;
-    int rc = wh_meta_conn_acquire(m, &c, err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, sql, err);
     if (rc)
         return rc;
-    sqlite3 *db = wh_meta_conn_db(c);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = wh_meta_db_err(err, db, "preparing an AOT statement");
-        goto done;
-    }
-    bind(st, arg);
+    bind(x.st, arg);
     int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (row && (rc = row(st, ctx, err)) != 0)
+    while ((r = sqlite3_step(x.st)) == SQLITE_ROW) {
+        if (row && (rc = row(x.st, ctx, err)) != 0)
             goto done;
     }
     if (r != SQLITE_DONE)
-        rc = wh_meta_db_err(err, db, "the AOT queue");
+        rc = wh_meta_db_err(err, x.db, "the AOT queue");
     else
-        rc = sqlite3_changes(db);
+        rc = sqlite3_changes(x.db);
 done:
-    sqlite3_finalize(st);
-    wh_meta_conn_release(m, c);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 

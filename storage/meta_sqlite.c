@@ -635,3 +635,29 @@ int wh_meta_missing(wh_meta *m, const wh_invoice *inv, bool *missing, size_t *n_
     wh_meta_conn_release(m, c);
     return rc;
 }
+
+int wh_meta_stmt_open(wh_meta *m, wh_meta_stmt *x, const char *sql, wh_err *err)
+{
+    memset(x, 0, sizeof *x);
+    x->m = m;
+    int rc = wh_meta_conn_acquire(m, &x->c, err);
+    if (rc)
+        return rc;
+    x->db = wh_meta_conn_db(x->c);
+    if (sqlite3_prepare_v2(x->db, sql, -1, &x->st, NULL) != SQLITE_OK) {
+        rc = wh_meta_db_err(err, x->db, "preparing a statement");
+        wh_meta_conn_release(m, x->c);
+        x->c = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+void wh_meta_stmt_close(wh_meta_stmt *x)
+{
+    if (!x->c)
+        return;
+    sqlite3_finalize(x->st);
+    wh_meta_conn_release(x->m, x->c);
+    x->c = NULL;
+}

@@ -41,6 +41,24 @@ sqlite3 *wh_meta_conn_db(wh_meta_conn *c);
  */
 int wh_meta_db_err(wh_err *err, sqlite3 *db, const char *what);
 
+/* A borrowed connection with one statement prepared on it, for the
+ * records that are read and written rarely enough not to need a cached
+ * statement (meta_trust.c, meta_wasm.c, meta_aot.c). */
+typedef struct wh_meta_stmt {
+    wh_meta *m;
+    wh_meta_conn *c;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+} wh_meta_stmt;
+
+/* Borrows a connection and prepares `sql` on it; on failure nothing is
+ * held.  Close with wh_meta_stmt_close, whatever happened in between. */
+int wh_meta_stmt_open(wh_meta *m, wh_meta_stmt *x, const char *sql, wh_err *err);
+
+/* Finalizes the statement and gives the connection back; a no-op after a
+ * failed open or a second close. */
+void wh_meta_stmt_close(wh_meta_stmt *x);
+
 /* Copies a row's id, yanked, doc_toml, doc_json (columns 0..3) into *out. */
 int wh_meta_doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err);
 

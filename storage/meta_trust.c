@@ -16,40 +16,6 @@
 #include "meta.h"
 #include "meta_sqlite_internal.h"
 
-/* A borrowed connection with one statement prepared on it. */
-typedef struct q {
-    wh_meta *m;
-    wh_meta_conn *c;
-    sqlite3 *db;
-    sqlite3_stmt *st;
-} q;
-
-static int q_open(wh_meta *m, q *x, const char *sql, wh_err *err)
-{
-    memset(x, 0, sizeof *x);
-    x->m = m;
-    int rc = wh_meta_conn_acquire(m, &x->c, err);
-    if (rc)
-        return rc;
-    x->db = wh_meta_conn_db(x->c);
-    if (sqlite3_prepare_v2(x->db, sql, -1, &x->st, NULL) != SQLITE_OK) {
-        rc = wh_meta_db_err(err, x->db, "preparing a statement");
-        wh_meta_conn_release(m, x->c);
-        x->c = NULL;
-        return rc;
-    }
-    return 0;
-}
-
-static void q_close(q *x)
-{
-    if (!x->c)
-        return;
-    sqlite3_finalize(x->st);
-    wh_meta_conn_release(x->m, x->c);
-    x->c = NULL;
-}
-
 /* A column as a new string ("" for NULL); NULL only when out of memory. */
 static char *col_str(sqlite3_stmt *st, int i)
 {
@@ -99,8 +65,8 @@ void wh_token_recs_free(wh_token_rec *v, size_t n)
 
 int wh_meta_token_add(wh_meta *m, const wh_token_rec *t, wh_err *err)
 {
-    q x;
-    int rc = q_open(m, &x, "INSERT INTO tokens (id, secret_hash, description, scopes, "
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "INSERT INTO tokens (id, secret_hash, description, scopes, "
                     "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0))", err);
     if (rc)
         return rc;
@@ -115,14 +81,14 @@ int wh_meta_token_add(wh_meta *m, const wh_token_rec *t, wh_err *err)
         rc = wh_err_set(err, WH_EEXIST, "a token with id %s already exists", t->id);
     else if (r != SQLITE_DONE)
         rc = wh_meta_db_err(err, x.db, "storing a token");
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
 int wh_meta_token_get(wh_meta *m, const char *id, wh_token_rec *out, wh_err *err)
 {
-    q x;
-    int rc = q_open(m, &x, "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1", err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1", err);
     if (rc)
         return rc;
     sqlite3_bind_text(x.st, 1, id, -1, SQLITE_STATIC);
@@ -133,7 +99,7 @@ int wh_meta_token_get(wh_meta *m, const char *id, wh_token_rec *out, wh_err *err
         rc = wh_err_set(err, WH_ENOTFOUND, "no token with id %s", id);
     else
         rc = wh_meta_db_err(err, x.db, "reading a token");
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
@@ -141,8 +107,8 @@ int wh_meta_token_list(wh_meta *m, wh_token_rec **out, size_t *n, wh_err *err)
 {
     *out = NULL;
     *n = 0;
-    q x;
-    int rc = q_open(m, &x, "SELECT " TOKEN_COLS " FROM tokens ORDER BY created_at, id", err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "SELECT " TOKEN_COLS " FROM tokens ORDER BY created_at, id", err);
     if (rc)
         return rc;
     wh_token_rec *v = NULL;
@@ -167,7 +133,7 @@ int wh_meta_token_list(wh_meta *m, wh_token_rec **out, size_t *n, wh_err *err)
     if (r != SQLITE_DONE)
         rc = wh_meta_db_err(err, x.db, "listing tokens");
 done:
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     if (rc) {
         wh_token_recs_free(v, len);
         return rc;
@@ -187,8 +153,8 @@ int wh_meta_token_revoke(wh_meta *m, const char *id, int64_t at, wh_err *err)
     wh_token_rec_clear(&t);
     if (already)
         return 0;
-    q x;
-    rc = q_open(m, &x, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    wh_meta_stmt x;
+    rc = wh_meta_stmt_open(m, &x, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 err);
     if (rc)
         return rc;
@@ -198,7 +164,7 @@ int wh_meta_token_revoke(wh_meta *m, const char *id, int64_t at, wh_err *err)
         rc = wh_meta_db_err(err, x.db, "revoking a token");
     else
         rc = sqlite3_changes(x.db) ? 1 : 0;
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
@@ -218,8 +184,8 @@ int wh_meta_ns_keys(wh_meta *m, const char *name, wh_ns_key **out, size_t *n, wh
 {
     *out = NULL;
     *n = 0;
-    q x;
-    int rc = q_open(m, &x, name ? "SELECT name, key, label, added_at, added_by FROM "
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, name ? "SELECT name, key, label, added_at, added_by FROM "
                                   "namespace_keys WHERE name = ?1 ORDER BY added_at, key"
                                 : "SELECT name, key, label, added_at, added_by FROM "
                                   "namespace_keys ORDER BY name, added_at, key", err);
@@ -257,7 +223,7 @@ int wh_meta_ns_keys(wh_meta *m, const char *name, wh_ns_key **out, size_t *n, wh
     if (r != SQLITE_DONE)
         rc = wh_meta_db_err(err, x.db, "reading namespace keys");
 done:
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     if (rc) {
         wh_ns_keys_free(v, len);
         return rc;
@@ -269,22 +235,22 @@ done:
 
 int wh_meta_name_published(wh_meta *m, const char *name, wh_err *err)
 {
-    q x;
-    int rc = q_open(m, &x, "SELECT 1 FROM invoices WHERE name = ?1 LIMIT 1", err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "SELECT 1 FROM invoices WHERE name = ?1 LIMIT 1", err);
     if (rc)
         return rc;
     sqlite3_bind_text(x.st, 1, name, -1, SQLITE_STATIC);
     int r = sqlite3_step(x.st);
     rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0
        : wh_meta_db_err(err, x.db, "looking a name up");
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
 int wh_meta_ns_key_add(wh_meta *m, const wh_ns_key *k, wh_err *err)
 {
-    q x;
-    int rc = q_open(m, &x, "INSERT INTO namespace_keys (name, key, label, added_at, added_by) "
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "INSERT INTO namespace_keys (name, key, label, added_at, added_by) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)", err);
     if (rc)
         return rc;
@@ -298,15 +264,15 @@ int wh_meta_ns_key_add(wh_meta *m, const wh_ns_key *k, wh_err *err)
         rc = wh_err_set(err, WH_EEXIST, "that key is already bound to %s", k->name);
     else if (r != SQLITE_DONE)
         rc = wh_meta_db_err(err, x.db, "binding a namespace key");
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
 int wh_meta_ns_key_remove(wh_meta *m, const char *name,
                           const unsigned char key[WH_ED25519_PUBLIC_LEN], wh_err *err)
 {
-    q x;
-    int rc = q_open(m, &x, "DELETE FROM namespace_keys WHERE name = ?1 AND key = ?2", err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "DELETE FROM namespace_keys WHERE name = ?1 AND key = ?2", err);
     if (rc)
         return rc;
     sqlite3_bind_text(x.st, 1, name, -1, SQLITE_STATIC);
@@ -315,6 +281,6 @@ int wh_meta_ns_key_remove(wh_meta *m, const char *name,
         rc = wh_meta_db_err(err, x.db, "unbinding a namespace key");
     else if (sqlite3_changes(x.db) == 0)
         rc = wh_err_set(err, WH_ENOTFOUND, "that key is not bound to %s", name);
-    q_close(&x);
+    wh_meta_stmt_close(&x);
     return rc;
 }

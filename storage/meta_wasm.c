@@ -14,29 +14,21 @@
 int wh_meta_wasm_put(wh_meta *m, const char *sha256, bool valid, const char *kind,
                      const char *description, size_t len, wh_err *err)
 {
-    wh_meta_conn *c;
-    int rc = wh_meta_conn_acquire(m, &c, err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "INSERT INTO wasm_modules (sha256, valid, kind, "
+                               "description, checked_at) VALUES (?1, ?2, ?3, ?4, ?5) ON "
+                               "CONFLICT (sha256) DO UPDATE SET valid = ?2, kind = ?3, "
+                               "description = ?4, checked_at = ?5", err);
     if (rc)
         return rc;
-    sqlite3 *db = wh_meta_conn_db(c);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO wasm_modules (sha256, valid, kind, description, "
-                           "checked_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO "
-                           "UPDATE SET valid = ?2, kind = ?3, description = ?4, checked_at = ?5",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = wh_meta_db_err(err, db, "preparing a statement");
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, valid ? 1 : 0);
-    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(st, 4, description, len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = wh_meta_db_err(err, db, "storing a wasm description");
-done:
-    sqlite3_finalize(st);
-    wh_meta_conn_release(m, c);
+    sqlite3_bind_text(x.st, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int(x.st, 2, valid ? 1 : 0);
+    sqlite3_bind_text(x.st, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(x.st, 4, description, len, SQLITE_STATIC);
+    sqlite3_bind_int64(x.st, 5, (sqlite3_int64)time(NULL));
+    if (sqlite3_step(x.st) != SQLITE_DONE)
+        rc = wh_meta_db_err(err, x.db, "storing a wasm description");
+    wh_meta_stmt_close(&x);
     return rc;
 }
 
@@ -45,37 +37,29 @@ int wh_meta_wasm_get(wh_meta *m, const char *sha256, char **description, size_t 
 {
     *description = NULL;
     *len = 0;
-    wh_meta_conn *c;
-    int rc = wh_meta_conn_acquire(m, &c, err);
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x, "SELECT description FROM wasm_modules WHERE "
+                               "sha256 = ?1", err);
     if (rc)
         return rc;
-    sqlite3 *db = wh_meta_conn_db(c);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT description FROM wasm_modules WHERE sha256 = ?1", -1,
-                           &st, NULL) != SQLITE_OK) {
-        rc = wh_meta_db_err(err, db, "preparing a statement");
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
+    sqlite3_bind_text(x.st, 1, sha256, -1, SQLITE_STATIC);
+    int r = sqlite3_step(x.st);
     if (r == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(x.st, 0);
         *description = malloc(n + 1);
         if (!*description) {
             rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-            goto done;
+        } else {
+            if (n)
+                memcpy(*description, sqlite3_column_blob(x.st, 0), n);
+            (*description)[n] = '\0';
+            *len = n;
         }
-        if (n)
-            memcpy(*description, sqlite3_column_blob(st, 0), n);
-        (*description)[n] = '\0';
-        *len = n;
     } else if (r == SQLITE_DONE) {
         rc = wh_err_set(err, WH_ENOTFOUND, "no wasm description of parcel %s", sha256);
     } else {
-        rc = wh_meta_db_err(err, db, "reading a wasm description");
+        rc = wh_meta_db_err(err, x.db, "reading a wasm description");
     }
-done:
-    sqlite3_finalize(st);
-    wh_meta_conn_release(m, c);
+    wh_meta_stmt_close(&x);
     return rc;
 }

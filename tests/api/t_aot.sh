@@ -41,8 +41,10 @@ FIB=$(sha "$TMP/fib.wasm")
 start_wharfd --aot-targets x86_64-linux-gnu,aarch64-linux-gnu --aot-workers 2 || exit 1
 publish example.com/fib "$TMP/fib.wasm"
 expect_status "a valid module is stored" 200
-req GET "/_a/example.com/fib/1.0.0@$FIB/x86_64-linux-gnu"
-check "right after, its artifact is being built (202) or ready (200)" bash -c "[ '$STATUS' = 202 ] || [ '$STATUS' = 200 ]"
+# Before anyone asks /v1/_a (which would queue a build late), the upload
+# itself must have queued one build per configured target.
+req GET "/_m/example.com/fib/1.0.0@$FIB" -H 'Accept: application/json'
+check "the upload queued a build for each target" bash -c "python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(sorted(a[\"target\"] for a in d[\"aot\"]) != [\"aarch64-linux-gnu\", \"x86_64-linux-gnu\"])' <'$BODY'"
 check "the x86_64 artifact gets built" wait_built "/_a/example.com/fib/1.0.0@$FIB/x86_64-linux-gnu"
 expect_status "and is served" 200
 req GET "/_a/example.com/fib/1.0.0@$FIB/x86_64-linux-gnu"; cp "$BODY" "$TMP/fib.so"
