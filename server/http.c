@@ -27,6 +27,7 @@
 
 #include "auth.h"
 #include "http_parse.h"
+#include "oci.h"
 #include "schema/invoice.h"
 #include "schema/semver.h"
 #include "schema/utf8.h"
@@ -305,6 +306,8 @@ static void route(wh_req *req)
             return reply_method_not_allowed(req, "GET, HEAD");
         return wh_route_keys(req);
     }
+    if (strncmp(p, "/v2", 3) == 0 && (p[3] == '\0' || p[3] == '/'))
+        return wh_route_oci(req);
     if (strcmp(p, "/v1/_q") == 0) {
         if (!get)
             return reply_method_not_allowed(req, "GET, HEAD");

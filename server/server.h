@@ -106,6 +106,7 @@ struct wh_req {
     bool resp_shared;           /* resp belongs to someone else (the cache) */
     bool end_started;           /* on_end was handed to the offload pool */
     bool routed;                /* the route's start has run */
+    bool oci;                   /* an OCI request: errors in the OCI format (oci.h) */
 
     struct wh_principal *who;   /* auth.c: who is asking, once it was asked */
 };

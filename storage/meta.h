@@ -243,6 +243,153 @@ int wh_meta_aot_get(wh_meta *m, const char *source_sha, const char *target,
 int wh_meta_aot_list(wh_meta *m, const char *source_sha, wh_aot_rec **out, size_t *n,
                      wh_err *err);
 
+
+/* ---- the OCI view (meta_oci.c; docs/oci.md) ----
+ *
+ * Repositories are bindle names; digests are 64 lowercase hex (sha256).
+ * Manifests are kept as their exact bytes.  A bindle appears as repository
+ * NAME, tag VERSION (schema/oci.h maps '+' to '_'): the tag list and the
+ * catalog merge OCI tags with the versions of bindles that are not yanked.
+ */
+
+/* A manifest as stored.  Owned by the caller: wh_oci_manifest_rec_clear. */
+typedef struct wh_oci_manifest_rec {
+    char sha256[65];
+    char *media_type;
+    char *artifact_type;       /* NULL when none */
+    char *annotations;         /* JSON object text, NULL when none */
+    char *body;                /* the manifest's bytes, NUL-terminated */
+    size_t len;
+    char *bindle_version;      /* the bindle it is the view of, NULL when none */
+} wh_oci_manifest_rec;
+
+void wh_oci_manifest_rec_clear(wh_oci_manifest_rec *r);
+void wh_oci_manifest_recs_free(wh_oci_manifest_rec *v, size_t n);
+
+/* What wh_meta_oci_manifest_put stores. */
+typedef struct wh_oci_manifest_put {
+    const char *sha256;
+    const char *media_type;
+    const char *artifact_type;     /* NULL: none */
+    const char *subject;           /* sha256 of the subject, NULL: none */
+    const char *annotations;       /* JSON object text, NULL: none */
+    const char *body;
+    size_t len;
+    const char *const *blobs;      /* referenced blobs (config, layers) */
+    size_t n_blobs;
+    const char *const *manifests;  /* referenced manifests (an index's) */
+    size_t n_manifests;
+    const char *tag;               /* point this tag at it; NULL: by digest */
+    const char *bindle_version;    /* it is the view of bindle repo/this */
+    /* With `invoice` set, the bindle is created in the same transaction
+     * (as wh_meta_invoice_create, without namespace keys to bind): the
+     * manifest pushed with a SemVer tag becomes a bindle, or neither is
+     * stored. */
+    const wh_invoice *invoice;
+    const char *toml, *json;
+    size_t toml_len, json_len;
+} wh_oci_manifest_put;
+
+/*
+ * Stores a manifest under `repo`, in one transaction: checks that every
+ * referenced blob is stored (WH_ENOTFOUND naming the first that is not: the
+ * OCI error MANIFEST_BLOB_UNKNOWN) and every referenced manifest exists in
+ * repo (WH_ENOTFOUND likewise), records the references, moves the tag, and
+ * creates the invoice when one is given (WH_EEXIST when NAME/VERSION is
+ * taken).  Storing a manifest already stored is a no-op apart from the tag.
+ */
+int wh_meta_oci_manifest_put(wh_meta *m, const char *repo, const wh_oci_manifest_put *p,
+                             wh_err *err);
+
+/* A manifest of repo by digest: 1 with *out filled, 0 when there is none. */
+int wh_meta_oci_manifest_get(wh_meta *m, const char *repo, const char *sha256,
+                             wh_oci_manifest_rec *out, wh_err *err);
+
+/* The manifest a tag points at: 1 with sha256 filled, 0 when the tag does
+ * not exist (bindle versions are not tags here: see wh_meta_oci_bindle_view). */
+int wh_meta_oci_tag_get(wh_meta *m, const char *repo, const char *tag, char sha256[65],
+                        wh_err *err);
+
+/* The recorded OCI view of bindle repo/version: 1 with sha256, 0 when none
+ * was recorded yet. */
+int wh_meta_oci_bindle_view(wh_meta *m, const char *repo, const char *version,
+                            char sha256[65], wh_err *err);
+
+/* Deletes a manifest of repo with its references and every tag pointing at
+ * it: 1 when deleted, 0 when there was none.  Blobs stay (the collector's). */
+int wh_meta_oci_manifest_delete(wh_meta *m, const char *repo, const char *sha256,
+                                wh_err *err);
+
+/* Deletes a tag (not the manifest): 1 when deleted, 0 when there was none. */
+int wh_meta_oci_tag_delete(wh_meta *m, const char *repo, const char *tag, wh_err *err);
+
+/*
+ * Tags of repo in lexical (bytewise) order after `last` (NULL: from the
+ * start), at most `limit`: OCI tags and the versions of unyanked bindles
+ * named repo, as tags.  *tags is the caller's (wh_strings_free).  *more is
+ * true when further tags follow.
+ */
+int wh_meta_oci_tags(wh_meta *m, const char *repo, const char *last, size_t limit,
+                     char ***tags, size_t *n, bool *more, wh_err *err);
+
+/* Repositories in bytewise order after `last`, at most `limit`: names with
+ * OCI tags or manifests and names of unyanked bindles.  Names that are not
+ * valid repository names are the caller's to drop. */
+int wh_meta_oci_repos(wh_meta *m, const char *last, size_t limit, char ***names,
+                      size_t *n, bool *more, wh_err *err);
+
+void wh_strings_free(char **v, size_t n);
+
+/* A manifest whose subject is the given one (referrers API). */
+typedef struct wh_oci_referrer {
+    char sha256[65];
+    char *media_type;
+    char *artifact_type;       /* NULL when none */
+    char *annotations;         /* JSON object text, NULL when none */
+    uint64_t size;
+} wh_oci_referrer;
+
+void wh_oci_referrers_free(wh_oci_referrer *v, size_t n);
+
+/* The manifests of repo whose subject is `subject`, ordered by digest;
+ * only those of artifact_type when it is not NULL. */
+int wh_meta_oci_referrers(wh_meta *m, const char *repo, const char *subject,
+                          const char *artifact_type, wh_oci_referrer **out, size_t *n,
+                          wh_err *err);
+
+/* Records that a blob is stored and belongs to repo (an upload or a mount
+ * finished), in one transaction with its parcel row. */
+int wh_meta_oci_blob_link(wh_meta *m, const char *repo, const char *sha256,
+                          uint64_t size, wh_err *err);
+
+/* 1 when blob sha256 may be read through repo: it is stored and it was
+ * uploaded or mounted there, or a manifest of repo or a bindle named repo
+ * references it; 0 when not (the caller answers BLOB_UNKNOWN). */
+int wh_meta_oci_blob_visible(wh_meta *m, const char *repo, const char *sha256,
+                             wh_err *err);
+
+/* Blob uploads in progress: which repository each belongs to. */
+int wh_meta_oci_upload_add(wh_meta *m, const char *id, const char *repo, wh_err *err);
+/* 1 with *repo (malloc'd) when the upload exists, 0 when not. */
+int wh_meta_oci_upload_get(wh_meta *m, const char *id, char **repo, wh_err *err);
+int wh_meta_oci_upload_remove(wh_meta *m, const char *id, wh_err *err);
+/* Forgets uploads started before cutoff; returns how many. */
+int wh_meta_oci_upload_expire(wh_meta *m, int64_t cutoff, wh_err *err);
+
+/*
+ * Garbage collection of OCI uploads that nothing references.
+ * wh_meta_oci_gc_candidates lists up to `limit` blobs whose every oci_blobs
+ * link is older than `cutoff` and that no manifest, invoice or AOT build
+ * references (*out: n entries of 65 bytes, the caller's to free()).
+ * wh_meta_oci_gc_drop checks the same again inside a write transaction and,
+ * when it still holds, deletes the links and the parcel row: 1 when
+ * dropped (the caller then removes the bytes), 0 when the blob is in use
+ * or young again.
+ */
+int wh_meta_oci_gc_candidates(wh_meta *m, int64_t cutoff, size_t limit,
+                              char (**out)[65], size_t *n, wh_err *err);
+int wh_meta_oci_gc_drop(wh_meta *m, const char *sha256, int64_t cutoff, wh_err *err);
+
 /* Number of search terms accepted in one query. */
 #define WH_META_MAX_TERMS 16
 

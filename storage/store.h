@@ -106,4 +106,64 @@ ssize_t wh_blob_read(wh_blob *b, uint64_t offset, void *buf, size_t len,
 
 void wh_blob_close(wh_blob *b);
 
+/* ---- upload sessions: bytes of a digest not known yet (OCI blob uploads) ----
+ *
+ * The OCI API uploads a blob in chunks over several requests and names its
+ * digest only at the end.  A session is that upload: created empty, appended
+ * to in order by any number of requests (never two at once), then finished
+ * with the digest the client claims, which is checked before the bytes are
+ * put in place as a parcel exactly as wh_upload_commit does.  Sessions
+ * survive restarts (their bytes are files under dir/.sessions); the hash
+ * state is kept in memory between requests so finishing does not read the
+ * bytes again, and rebuilt from the bytes when it was lost.  Nothing of a
+ * session is visible as a parcel before it is finished.
+ */
+typedef struct wh_session wh_session;
+
+#define WH_SESSION_ID_LEN 32   /* lowercase hex characters of a session id */
+
+/* Creates an empty session; its id (random, WH_SESSION_ID_LEN hex) in id. */
+int wh_store_session_create(wh_store *s, char id[WH_SESSION_ID_LEN + 1], wh_err *err);
+
+/*
+ * Opens a session to append to or finish.  WH_ENOTFOUND when there is none
+ * (a malformed id is none), WH_EBUSY when another request has it open.
+ * *out is the caller's until wh_session_close, wh_session_finish or
+ * wh_session_discard.
+ */
+int wh_store_session_open(wh_store *s, const char *id, wh_session **out, wh_err *err);
+
+/* The bytes the session holds. */
+uint64_t wh_session_size(const wh_session *ss);
+
+/* Appends bytes at the end. */
+int wh_session_write(wh_session *ss, const void *buf, size_t len, wh_err *err);
+
+/* Keeps what was written for a later request and frees ss.  Durability of a
+ * session's bytes is not promised before wh_session_finish. */
+void wh_session_close(wh_session *ss);
+
+/*
+ * Checks that the bytes hash to `sha256` (WH_EINVAL with both digests when
+ * not; the session is then kept as it was), makes them durable and puts the
+ * parcel in place (a no-op onto one already stored), then removes the
+ * session.  *size gets the parcel's size.  Always frees ss.
+ */
+int wh_session_finish(wh_session *ss, const char *sha256, uint64_t *size, wh_err *err);
+
+/* Removes the session and frees ss (a cancelled upload). */
+void wh_session_discard(wh_session *ss);
+
+/* Removes sessions nobody wrote to since `cutoff` (unix seconds) and that
+ * are not open; returns how many, or a negative code. */
+int wh_store_session_expire(wh_store *s, int64_t cutoff, wh_err *err);
+
+/*
+ * Removes a stored parcel: the garbage collector's, whose caller has made
+ * sure nothing references it and holds off concurrent commits of the same
+ * digest.  WH_ENOTFOUND when it is not stored.  A reader that opened the
+ * blob before keeps reading it.
+ */
+int wh_store_remove(wh_store *s, const char *sha256, wh_err *err);
+
 #endif
