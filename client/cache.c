@@ -122,18 +122,31 @@ bool wh_cache_has(wh_cache *c, const char *sha256, uint64_t size)
            S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
 }
 
-int wh_cache_commit(wh_cache *c, const char *sha256, int fd, const char *from, wh_err *err)
+int wh_cache_stage(int fd, const char *from, wh_err *err)
+{
+    if (fchmod(fd, 0644) != 0)
+        return errno_err(err, "cannot set the mode of", from);
+    /* Only a hint that starts the writeback early; wh_cache_flush waits. */
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return 0;
+}
+
+int wh_cache_flush(wh_cache *c, wh_err *err)
+{
+    int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno_err(err, "cannot open", c->dir);
+    int rc = syncfs(fd) == 0 ? 0 : errno_err(err, "cannot flush the cache in", c->dir);
+    close(fd);
+    return rc;
+}
+
+int wh_cache_place(wh_cache *c, const char *sha256, const char *from, wh_err *err)
 {
     char dest[WH_CACHE_PATH_MAX];
     int rc = wh_cache_path(c, sha256, dest, sizeof dest, err);
     if (rc)
         return rc;
-    if (fchmod(fd, 0644) != 0)
-        return errno_err(err, "cannot set the mode of", from);
-    /* Durable before it is visible: after a crash the cache holds the
-     * whole parcel or none of it. */
-    if (fsync(fd) != 0)
-        return errno_err(err, "cannot flush", from);
     char *slash = strrchr(dest, '/');
     *slash = '\0';
     if (mkdir(dest, 0700) != 0 && errno != EEXIST)
@@ -142,6 +155,18 @@ int wh_cache_commit(wh_cache *c, const char *sha256, int fd, const char *from, w
     if (rename(from, dest) != 0)
         return errno_err(err, "cannot move the parcel into", dest);
     return 0;
+}
+
+int wh_cache_commit(wh_cache *c, const char *sha256, int fd, const char *from, wh_err *err)
+{
+    int rc = wh_cache_stage(fd, from, err);
+    if (rc)
+        return rc;
+    /* Durable before it is visible: after a crash the cache holds the
+     * whole parcel or none of it. */
+    if (fsync(fd) != 0)
+        return errno_err(err, "cannot flush", from);
+    return wh_cache_place(c, sha256, from, err);
 }
 
 /* Copies src to the new file fd_out, hashing into md when it is not NULL. */

@@ -63,6 +63,18 @@ int  wh_cache_partial_path(wh_cache *c, const char *sha256, char *buf, size_t ca
 int  wh_cache_commit(wh_cache *c, const char *sha256, int fd, const char *from,
                      wh_err *err);
 
+/*
+ * The same in two steps, for many parcels at once: wh_cache_stage sets the
+ * mode of a checked file and starts writing it back; once every file of a
+ * batch is staged, wh_cache_flush makes them all durable with one syncfs of
+ * the cache's filesystem (an fsync per parcel waits for a journal commit
+ * each, which was most of a 200-parcel pull), and wh_cache_place renames
+ * each into the cache.  A parcel is never visible before the flush returned.
+ */
+int  wh_cache_stage(int fd, const char *from, wh_err *err);
+int  wh_cache_flush(wh_cache *c, wh_err *err);
+int  wh_cache_place(wh_cache *c, const char *sha256, const char *from, wh_err *err);
+
 /* 64 lowercase hex digits. */
 bool wh_cache_sha_ok(const char *sha256);
 

@@ -38,6 +38,10 @@
  * recv fills as much of it as the socket has.  Memory: this much per
  * running job (WH_XFER_PARALLEL_MAX bounds them), freed with the job. */
 #define DOWNLOAD_BUFFER (512 * 1024)
+/* Checked downloads wait, open and locked, for one flush of the cache per
+ * batch (cache.h, wh_cache_stage); a batch is at most this many parcels, to
+ * bound the descriptors held. */
+#define STAGE_MAX 128
 /* The first retry waits this long; each next one twice as long. */
 #define RETRY_PAUSE_NS 250000000LL
 
@@ -63,6 +67,8 @@ typedef struct job {
     uint64_t offset;          /* download: where this try's request started */
     bool resumed;             /* some bytes in the partial came from an earlier reply */
     bool restarted;           /* already started over once after a mismatch */
+    bool staged;              /* download: checked, waiting for the cache flush */
+    size_t *n_staged;         /* download: the run's count of staged jobs */
 
     /* The reply of the current try. */
     long long range_start;    /* Content-Range's first byte; -1 when none */
@@ -110,8 +116,12 @@ static void settle(job *j, int result, const char *fmt, ...)
          * that is what the next run resumes from. */
         if (!j->upload && result && result != WH_EIO)
             unlink(j->part);
-        close(j->fd);
-        j->fd = -1;
+        /* A staged parcel keeps its file open and locked until it is in
+         * the cache, so no other wharf adopts the partial meanwhile. */
+        if (result || !j->staged) {
+            close(j->fd);
+            j->fd = -1;
+        }
     }
     wh_progress_item_done(j->progress);
 }
@@ -372,7 +382,13 @@ static int finish_download(job *j, wh_cache *c, char got[65], wh_err *err)
     hex_digest(d, got);
     if (strcmp(got, j->it->sha256) != 0)
         return 1;
-    return wh_cache_commit(c, j->it->sha256, j->fd, j->part, err);
+    (void)c;
+    int rc = wh_cache_stage(j->fd, j->part, err);
+    if (rc == 0) {
+        j->staged = true;
+        (*j->n_staged)++;
+    }
+    return rc;
 }
 
 /* Opens the partial of a download and adopts what it holds; settles the
@@ -631,9 +647,33 @@ static void job_free(wh_http *h, job *j)
     free(j->part);
 }
 
-/* Drives every job to the end. */
+/* Puts every staged download into the cache after one flush; a failure
+ * there fails those parcels (their partials stay, to be resumed). */
+static void place_staged(wh_cache *c, job *jobs, size_t n)
+{
+    wh_err e;
+    wh_err_clear(&e);
+    int frc = wh_cache_flush(c, &e);
+    for (size_t i = 0; i < n; i++) {
+        job *j = &jobs[i];
+        if (!j->staged)
+            continue;
+        j->staged = false;
+        (*j->n_staged)--;
+        int rc = frc ? frc : wh_cache_place(c, j->it->sha256, j->part, &e);
+        if (rc) {
+            j->it->result = rc;
+            snprintf(j->it->msg, sizeof j->it->msg, "%.200s", e.msg);
+        }
+        close(j->fd);
+        j->fd = -1;
+    }
+}
+
+/* Drives every job to the end; n_staged counts the downloads waiting for
+ * place_staged (NULL for uploads). */
 static int run_jobs(wh_http *h, wh_cache *c, job *jobs, size_t n, unsigned parallel,
-                    wh_err *err)
+                    size_t *n_staged, wh_err *err)
 {
     CURLM *multi = wh_http_multi(h);
     size_t running = 0, next = 0;
@@ -655,6 +695,8 @@ static int run_jobs(wh_http *h, wh_cache *c, job *jobs, size_t n, unsigned paral
         }
         while (next < n && jobs[next].state == JOB_DONE)
             next++;
+        if (n_staged && *n_staged > 0 && (*n_staged >= STAGE_MAX || (running == 0 && waiting == 0)))
+            place_staged(c, jobs, n);
         if (running == 0 && waiting == 0)
             return 0;
 
@@ -713,6 +755,7 @@ int wh_xfer_download(wh_http *h, wh_cache *c, wh_xfer_item *items, size_t n,
 {
     job *jobs = calloc(n ? n : 1, sizeof *jobs);
     size_t *dup_of = calloc(n ? n : 1, sizeof *dup_of);
+    size_t n_staged = 0;
     int rc = 0;
     if (!jobs || !dup_of) {
         rc = wh_err_set(err, WH_ENOMEM, "out of memory");
@@ -723,6 +766,7 @@ int wh_xfer_download(wh_http *h, wh_cache *c, wh_xfer_item *items, size_t n,
         j->it = &items[i];
         j->fd = -1;
         j->progress = p;
+        j->n_staged = &n_staged;
         items[i].result = 0;
         items[i].msg[0] = '\0';
         items[i].status = 0;
@@ -745,7 +789,7 @@ int wh_xfer_download(wh_http *h, wh_cache *c, wh_xfer_item *items, size_t n,
             prepare_download(j, c);
         }
     }
-    if ((rc = run_jobs(h, c, jobs, n, clamp_parallel(parallel), err)))
+    if ((rc = run_jobs(h, c, jobs, n, clamp_parallel(parallel), &n_staged, err)))
         goto done;
     for (size_t i = 0; i < n; i++) {
         if (dup_of[i] == i)
@@ -792,7 +836,7 @@ int wh_xfer_upload(wh_http *h, wh_xfer_item *items, size_t n, unsigned parallel,
                    (unsigned long long)st.st_size, (unsigned long long)items[i].size);
         }
     }
-    if (!(rc = run_jobs(h, NULL, jobs, n, clamp_parallel(parallel), err)))
+    if (!(rc = run_jobs(h, NULL, jobs, n, clamp_parallel(parallel), NULL, err)))
         rc = summary(items, n, "uploads", err);
     for (size_t i = 0; i < n; i++)
         job_free(h, &jobs[i]);
