@@ -435,9 +435,23 @@ static int bind_first(wh_meta_conn *c, const char *name, const wh_ns_key *bind, 
     return 0;
 }
 
-int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
-                           size_t toml_len, const char *json, size_t json_len,
-                           const wh_ns_key *bind, size_t n_bind, wh_err *err)
+int wh_meta_tx_begin(wh_meta_conn *c, wh_err *err)
+{
+    return step_done(c, ST_BEGIN, err, "starting a transaction");
+}
+
+int wh_meta_tx_commit(wh_meta_conn *c, wh_err *err)
+{
+    return step_done(c, ST_COMMIT, err, "committing");
+}
+
+void wh_meta_tx_rollback(wh_meta_conn *c)
+{
+    step_done(c, ST_ROLLBACK, NULL, "rollback");
+}
+
+int wh_meta_invoice_insert(wh_meta_conn *c, const wh_invoice *inv, const char *toml,
+                           size_t toml_len, const char *json, size_t json_len, wh_err *err)
 {
     wh_semver v;
     int rc = wh_semver_parse(inv->bindle.version, &v, err);
@@ -452,19 +466,6 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     join_list(&inv->bindle.authors, authors, sizeof authors);
     const char *desc = inv->bindle.description ? inv->bindle.description : "";
 
-    wh_meta_conn *c;
-    rc = wh_meta_conn_acquire(m, &c, err);
-    if (rc)
-        return rc;
-    rc = step_done(c, ST_BEGIN, err, "starting a transaction");
-    if (rc)
-        goto done;
-    if (n_bind) {
-        rc = bind_first(c, inv->bindle.name, bind, n_bind, err);
-        if (rc)
-            goto rollback;
-    }
-
     sqlite3_stmt *st = c->st[ST_INVOICE_INSERT];
     sqlite3_bind_text(st, 1, inv->bindle.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, inv->bindle.version, -1, SQLITE_STATIC);
@@ -476,16 +477,12 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
     int r = sqlite3_step(st);
     sqlite3_reset(st);
-    if ((r & 0xff) == SQLITE_CONSTRAINT) {
-        rc = wh_err_set(err, WH_EEXIST, "bindle %s/%s already exists; a published version "
-                        "is immutable, publish a new version instead",
-                        inv->bindle.name, inv->bindle.version);
-        goto rollback;
-    }
-    if (r != SQLITE_DONE) {
-        rc = wh_meta_db_err(err, c->db, "storing an invoice");
-        goto rollback;
-    }
+    if ((r & 0xff) == SQLITE_CONSTRAINT)
+        return wh_err_set(err, WH_EEXIST, "bindle %s/%s already exists; a published version "
+                          "is immutable, publish a new version instead",
+                          inv->bindle.name, inv->bindle.version);
+    if (r != SQLITE_DONE)
+        return wh_meta_db_err(err, c->db, "storing an invoice");
     sqlite3_int64 id = sqlite3_last_insert_rowid(c->db);
 
     st = c->st[ST_LABEL_INSERT];
@@ -499,7 +496,7 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
         sqlite3_bind_text(st, 6, l->name, -1, SQLITE_STATIC);
         rc = step_done(c, ST_LABEL_INSERT, err, "storing a label");
         if (rc)
-            goto rollback;
+            return rc;
     }
 
     st = c->st[ST_FTS_INSERT];
@@ -508,16 +505,28 @@ int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
     sqlite3_bind_text(st, 3, inv->bindle.version, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, authors, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, desc, -1, SQLITE_STATIC);
-    rc = step_done(c, ST_FTS_INSERT, err, "indexing an invoice");
-    if (rc)
-        goto rollback;
+    return step_done(c, ST_FTS_INSERT, err, "indexing an invoice");
+}
 
-    rc = step_done(c, ST_COMMIT, err, "committing an invoice");
+int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
+                           size_t toml_len, const char *json, size_t json_len,
+                           const wh_ns_key *bind, size_t n_bind, wh_err *err)
+{
+    wh_meta_conn *c;
+    int rc = wh_meta_conn_acquire(m, &c, err);
     if (rc)
-        goto rollback;
-    goto done;
-rollback:
-    step_done(c, ST_ROLLBACK, NULL, "rollback");
+        return rc;
+    rc = wh_meta_tx_begin(c, err);
+    if (rc)
+        goto done;
+    if (n_bind)
+        rc = bind_first(c, inv->bindle.name, bind, n_bind, err);
+    if (!rc)
+        rc = wh_meta_invoice_insert(c, inv, toml, toml_len, json, json_len, err);
+    if (!rc)
+        rc = wh_meta_tx_commit(c, err);
+    if (rc)
+        wh_meta_tx_rollback(c);
 done:
     wh_meta_conn_release(m, c);
     return rc;

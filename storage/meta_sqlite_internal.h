@@ -1,8 +1,9 @@
 /*
  * meta_sqlite_internal.h - private to storage/meta_*.c: what the SQLite
- * metadata store (meta_sqlite.c) lends to search (meta_search.c), and the
- * one hook search gives back so every pooled connection can run its
- * queries.  Nothing outside storage/ includes it; meta.h stays free of SQL
+ * metadata store (meta_sqlite.c) lends to the other meta_*.c files
+ * (connections, statements, transactions, and the invoice insertion that
+ * the OCI view shares), and the one hook search gives back so every pooled
+ * connection can run its queries.  Nothing outside storage/ includes it; meta.h stays free of SQL
  * and sqlite3 types.
  *
  * Ownership: a wh_meta_conn belongs to the pool of the wh_meta it came from;
@@ -58,6 +59,23 @@ int wh_meta_stmt_open(wh_meta *m, wh_meta_stmt *x, const char *sql, wh_err *err)
 /* Finalizes the statement and gives the connection back; a no-op after a
  * failed open or a second close. */
 void wh_meta_stmt_close(wh_meta_stmt *x);
+
+/* Write transactions on a borrowed connection: BEGIN IMMEDIATE (the write
+ * lock up front, so two writers never deadlock upgrading), COMMIT, and a
+ * ROLLBACK that cannot fail in a way the caller could act on. */
+int wh_meta_tx_begin(wh_meta_conn *c, wh_err *err);
+int wh_meta_tx_commit(wh_meta_conn *c, wh_err *err);
+void wh_meta_tx_rollback(wh_meta_conn *c);
+
+/*
+ * Inserts a new invoice (already validated) with its labels and its search
+ * row, on c inside the caller's write transaction, which the caller commits
+ * or rolls back (also on failure: nothing is undone here).  WH_EEXIST when
+ * NAME/VERSION is taken.  The one body behind wh_meta_invoice_create and
+ * wh_meta_oci_manifest_put.
+ */
+int wh_meta_invoice_insert(wh_meta_conn *c, const wh_invoice *inv, const char *toml,
+                           size_t toml_len, const char *json, size_t json_len, wh_err *err);
 
 /* Copies a row's id, yanked, doc_toml, doc_json (columns 0..3) into *out. */
 int wh_meta_doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err);

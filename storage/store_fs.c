@@ -1,8 +1,10 @@
 /*
  * store_fs.c - the parcel store on a local filesystem (see store.h).
  *
- * Layout: DIR/ab/cdef... holds the parcel whose sha256 is "abcdef...", and
- * DIR/.tmp holds uploads in progress.
+ * Layout: DIR/ab/cdef... holds the parcel whose sha256 is "abcdef...",
+ * DIR/.tmp holds uploads in progress and DIR/.sessions upload sessions
+ * (store_session.c).  Parcel directories are two hex digits, so the dot
+ * directories are never mistaken for them.
  *
  * How an upload stays atomic: the bytes go into an anonymous O_TMPFILE in
  * DIR/.tmp, so the kernel drops them by itself if the process dies; only a
@@ -33,6 +35,7 @@
  * fdatasync comes after that.
  */
 #include "store.h"
+#include "store_fs_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,13 +53,6 @@
 #define WRITEBACK_STEP ((uint64_t)8 << 20)
 #define WBUF_SIZE ((size_t)1 << 20)
 #define WBUF_COUNT 2
-
-struct wh_store {
-    char *dir;
-    int dirfd;
-    int tmpfd;          /* DIR/.tmp */
-    bool have_tmpfile;  /* O_TMPFILE works here */
-};
 
 struct wh_upload {
     wh_store *store;
@@ -89,8 +85,7 @@ struct wh_upload {
     int werrno;           /* the first failed write's errno; 0 none */
 };
 
-/* A full disk or quota is its own code, so that clients are told 507. */
-static int io_code(int e)
+int wh_store_fs_io_code(int e)
 {
     return e == ENOSPC || e == EDQUOT ? WH_ENOSPACE : WH_EIO;
 }
@@ -125,7 +120,7 @@ int wh_store_open_fs(const char *dir, wh_store **out, wh_err *err)
     wh_store *s = calloc(1, sizeof *s);
     if (!s)
         return wh_err_set(err, WH_ENOMEM, "out of memory");
-    s->dirfd = s->tmpfd = -1;
+    s->dirfd = s->tmpfd = s->sessfd = -1;
     s->dir = strdup(dir);
     if (!s->dir) {
         free(s);
@@ -156,6 +151,9 @@ int wh_store_open_fs(const char *dir, wh_store **out, wh_err *err)
         close(probe);
     }
     sweep_tmp(s->tmpfd);
+    rc = wh_store_sessions_open(s, err);
+    if (rc)
+        goto fail;
     *out = s;
     return 0;
 fail:
@@ -167,6 +165,7 @@ void wh_store_close(wh_store *s)
 {
     if (!s)
         return;
+    wh_store_sessions_close(s);
     if (s->tmpfd >= 0)
         close(s->tmpfd);
     if (s->dirfd >= 0)
@@ -185,7 +184,7 @@ static void parcel_relpath(const char *sha256, char *buf)
     buf[65] = '\0';
 }
 
-static bool sha_ok(const char *s)
+bool wh_store_fs_sha_ok(const char *s)
 {
     size_t i = 0;
     for (; s[i]; i++) {
@@ -199,7 +198,7 @@ int wh_store_upload_begin(wh_store *s, const char *sha256, uint64_t size,
                           wh_upload **out, wh_err *err)
 {
     *out = NULL;
-    if (!sha_ok(sha256))
+    if (!wh_store_fs_sha_ok(sha256))
         return wh_err_set(err, WH_EINVAL, "\"%.80s\" is not a sha256 (64 lowercase hex digits)", sha256);
     wh_upload *u = calloc(1, sizeof *u);
     if (!u)
@@ -317,7 +316,8 @@ static void stop_writer(wh_upload *u)
 
 static int write_err(wh_upload *u, int e, wh_err *err)
 {
-    return wh_err_set(err, io_code(e), "cannot write parcel %s: %s", u->sha256, strerror(e));
+    return wh_err_set(err, wh_store_fs_io_code(e), "cannot write parcel %s: %s", u->sha256,
+                      strerror(e));
 }
 
 /* Hands buf[cur] to the writer and moves on to a free buffer, waiting for
@@ -479,50 +479,58 @@ ssize_t wh_upload_pread(wh_upload *u, uint64_t offset, void *buf, size_t len, wh
     }
 }
 
-int wh_upload_commit(wh_upload *u, wh_err *err)
+int wh_store_fs_place(wh_store *s, int fd, int namedirfd, const char *name,
+                      const char *sha256, bool *renamed, wh_err *err)
 {
-    int rc = verify(u, err), subfd = -1;
+    *renamed = false;
+    if (fdatasync(fd) != 0)
+        return wh_err_set(err, wh_store_fs_io_code(errno), "cannot sync parcel %s: %s", sha256,
+                          strerror(errno));
+    int subfd = -1;
+    int rc = ensure_fanout_dir(s, sha256, &subfd, err);
     if (rc)
-        goto done;
-    if (fdatasync(u->fd) != 0) {
-        rc = wh_err_set(err, io_code(errno), "cannot sync parcel %s: %s", u->sha256,
-                        strerror(errno));
-        goto done;
-    }
-    rc = ensure_fanout_dir(u->store, u->sha256, &subfd, err);
-    if (rc)
-        goto done;
+        return rc;
     char rel[66];
-    parcel_relpath(u->sha256, rel);
+    parcel_relpath(sha256, rel);
     const char *leaf = rel + 3;
     int r;
-    if (u->tmpname[0] == '\0') {
+    if (!name) {
         char proc[64];
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", u->fd);
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         r = linkat(AT_FDCWD, proc, subfd, leaf, AT_SYMLINK_FOLLOW);
     } else {
-        r = renameat2(u->store->tmpfd, u->tmpname, subfd, leaf, RENAME_NOREPLACE);
+        r = renameat2(namedirfd, name, subfd, leaf, RENAME_NOREPLACE);
         if (r != 0 && (errno == EINVAL || errno == ENOSYS)) {
             /* NFS and some FUSE filesystems lack RENAME_NOREPLACE; link()
-             * refuses to replace too, and abort unlinks the temporary name. */
-            r = linkat(u->store->tmpfd, u->tmpname, subfd, leaf, 0);
+             * refuses to replace too, and the caller unlinks the old name. */
+            r = linkat(namedirfd, name, subfd, leaf, 0);
         } else if (r == 0) {
-            u->tmpname[0] = '\0';
+            *renamed = true;
         }
     }
     if (r != 0 && errno != EEXIST) {
-        rc = wh_err_set(err, WH_EIO, "cannot store parcel %s: %s", u->sha256, strerror(errno));
+        rc = wh_err_set(err, WH_EIO, "cannot store parcel %s: %s", sha256, strerror(errno));
         goto done;
     }
     /* The name must be as durable as the bytes before we say "stored". */
-    if (r == 0 && fsync(subfd) != 0) {
-        rc = wh_err_set(err, WH_EIO, "cannot sync parcel directory for %s: %s", u->sha256,
+    if (r == 0 && fsync(subfd) != 0)
+        rc = wh_err_set(err, WH_EIO, "cannot sync parcel directory for %s: %s", sha256,
                         strerror(errno));
-        goto done;
-    }
 done:
-    if (subfd >= 0)
-        close(subfd);
+    close(subfd);
+    return rc;
+}
+
+int wh_upload_commit(wh_upload *u, wh_err *err)
+{
+    int rc = verify(u, err);
+    if (!rc) {
+        bool renamed = false;
+        rc = wh_store_fs_place(u->store, u->fd, u->store->tmpfd,
+                               u->tmpname[0] ? u->tmpname : NULL, u->sha256, &renamed, err);
+        if (renamed)
+            u->tmpname[0] = '\0';
+    }
     wh_upload_abort(u);
     return rc;
 }
@@ -546,7 +554,7 @@ void wh_upload_abort(wh_upload *u)
 
 int wh_store_has(wh_store *s, const char *sha256, uint64_t *size, wh_err *err)
 {
-    if (!sha_ok(sha256))
+    if (!wh_store_fs_sha_ok(sha256))
         return 0;
     char rel[66];
     parcel_relpath(sha256, rel);
@@ -566,7 +574,7 @@ int wh_store_open_blob(wh_store *s, const char *sha256, wh_blob *out, wh_err *er
     out->fd = -1;
     out->size = 0;
     out->impl = NULL;
-    if (!sha_ok(sha256))
+    if (!wh_store_fs_sha_ok(sha256))
         return wh_err_set(err, WH_ENOTFOUND, "no parcel %.80s", sha256);
     char rel[66];
     parcel_relpath(sha256, rel);
@@ -607,4 +615,26 @@ void wh_blob_close(wh_blob *b)
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;
+}
+
+int wh_store_remove(wh_store *s, const char *sha256, wh_err *err)
+{
+    if (!wh_store_fs_sha_ok(sha256))
+        return wh_err_set(err, WH_ENOTFOUND, "no parcel %.80s", sha256);
+    char rel[66];
+    parcel_relpath(sha256, rel);
+    if (unlinkat(s->dirfd, rel, 0) != 0) {
+        if (errno == ENOENT)
+            return wh_err_set(err, WH_ENOTFOUND, "parcel %s is not stored", sha256);
+        return errno_err(err, "cannot remove parcel", sha256);
+    }
+    /* Best effort: a removal lost in a crash leaves bytes that no row names,
+     * which a later upload of the same digest deduplicates onto. */
+    rel[2] = '\0';
+    int subfd = openat(s->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (subfd >= 0) {
+        fsync(subfd);
+        close(subfd);
+    }
+    return 0;
 }

@@ -57,6 +57,10 @@ CREATE TABLE oci_blobs (
 CREATE INDEX oci_blobs_sha ON oci_blobs (sha256);
 CREATE INDEX oci_blobs_age ON oci_blobs (linked_at);
 
+-- The collector asks whether a blob is some AOT build's artifact.
+CREATE INDEX aot_builds_artifact ON aot_builds (artifact_sha)
+    WHERE artifact_sha IS NOT NULL;
+
 -- Blob uploads in progress: the bytes are a parcel store session.
 CREATE TABLE oci_uploads (
     id          TEXT PRIMARY KEY,
