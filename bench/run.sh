@@ -616,6 +616,63 @@ measure() {
 }
 [ ${#PULLERS[@]} -gt 0 ] && interleave pull "$RUNS" "${PULLERS[@]}"
 
+# ---------------------------------------------------------------- OCI copy (issue 7)
+# The same OCI layout (200 layers, 100 MiB) copied by skopeo into Wharf's
+# /v2 and into the distribution registry, each round to a server started
+# empty; then copied back out of each.  Into Wharf the SemVer tag also makes
+# a host-signed bindle, in the same requests.
+section oci_copy
+UNIT=s
+skopeo_into() {
+  timeout 300 skopeo --insecure-policy copy -q --dest-tls-verify=false \
+    "oci:$T/oci:1.0.0" "docker://$1/bench/ocicopy:1.0.0" >"$T/skopeo.out" 2>&1 ||
+    { warn "skopeo copy into $1 failed: $(tail -n 3 "$T/skopeo.out")"; return 1; }
+}
+# The host:port of the wharfd last started.
+whost() { local u=${W_URL#http://}; echo "${u%/v1}"; }
+if [ "$HAVE_SKOPEO" = 1 ]; then
+  measure() {
+    local t0 ok=0
+    case $1 in
+      wharf)
+        start_wharfd "ocipush$ROUND" || return 1
+        t0=$(now)
+        skopeo_into "$(whost)" && ok=1
+        stop_wharfd "ocipush$ROUND" ;;
+      registry)
+        start_registry "ocipush$ROUND" || return 1
+        t0=$(now)
+        skopeo_into "${R_URL#http://}" && ok=1
+        stop_registry "ocipush$ROUND" ;;
+    esac
+    [ "$ok" = 1 ] && since "$t0"
+  }
+  interleave ocipush "$RUNS" wharf registry
+
+  OCI_PULLERS=()
+  if start_wharfd ocipull && skopeo_into "$(whost)"; then
+    OCI_W=$(whost); OCI_PULLERS+=(wharf)
+  fi
+  if start_registry ocipull && skopeo_into "${R_URL#http://}"; then
+    OCI_R=${R_URL#http://}; OCI_PULLERS+=(registry)
+  fi
+  measure() {
+    local t0 src
+    case $1 in wharf) src=$OCI_W ;; registry) src=$OCI_R ;; esac
+    rm -rf "$T/ocicopy"
+    t0=$(now)
+    timeout 300 skopeo --insecure-policy copy -q --src-tls-verify=false \
+      "docker://$src/bench/ocicopy:1.0.0" "oci:$T/ocicopy:1.0.0" >"$T/skopeo.out" 2>&1 ||
+      { warn "skopeo copy from $1 failed: $(tail -n 3 "$T/skopeo.out")"; return 1; }
+    since "$t0"
+  }
+  [ ${#OCI_PULLERS[@]} -gt 0 ] && interleave ocipull "$RUNS" "${OCI_PULLERS[@]}"
+  stop_wharfd ocipull
+  stop_registry ocipull
+else
+  note "skopeo or the registry is missing: no OCI copy figures"
+fi
+
 # ---------------------------------------------------------------- wasm validation (issue 5)
 # wharfd validates a wasm parcel in a worker before it stores it; a parcel
 # that is not wasm is stored without that step.  Each round therefore uploads

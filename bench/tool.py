@@ -449,6 +449,10 @@ def _rows():
          "faster than skopeo", time_ok("skopeo copy", 1.0)),
         ("pull 200 parcels, 100 MiB", "s", "pull.wharf", [("skopeo copy", "pull.skopeo")], False,
          ">= 3x faster than skopeo", time_ok("skopeo copy", 3.0)),
+        ("skopeo copy into /v2, 200 layers", "s", "ocipush.wharf",
+         [("into registry", "ocipush.registry")], False, "(info)", None),
+        ("skopeo copy out of /v2, 200 layers", "s", "ocipull.wharf",
+         [("out of registry", "ocipull.registry")], False, "(info)", None),
     ]
 
 

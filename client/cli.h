@@ -62,15 +62,20 @@ typedef struct wh_cli {
      * "config file", "default"): static strings, for messages. */
     const char *server_source;
     const char *keys_source;
+    /* The config file's [registries."HOST:PORT"] tables (credentials of
+     * the registries `wharf mirror` reads from); NULL when none. */
+    json_t *registries;
 } wh_cli;
 
 /*
  * Fills the resolved fields of cli from its flags, the environment
  * (WHARF_URL, WHARF_TOKEN, WHARF_KEYS) and the config file.  The config
  * file is optional; when present it may hold only `server`, `token` and
- * `keys` (strings; a relative `keys` is taken from the config directory),
- * and one that holds a token is refused when group or others may read or
- * write it.  Every message about the file names it.
+ * `keys` (strings; a relative `keys` is taken from the config directory)
+ * and `registries` (tables of `username`, `password`, `token` per upstream
+ * registry), and one that holds a token or a password is refused when
+ * group or others may read or write it.  Every message about the file
+ * names it.
  */
 int wh_cli_config_resolve(wh_cli *cli, wh_err *err);
 
@@ -86,6 +91,12 @@ int wh_cli_ready(wh_cli *cli);
 /* Frees what wh_cli_config_resolve allocated; safe on a zeroed wh_cli and
  * when called twice. */
 void wh_cli_config_free(wh_cli *cli);
+
+/* The credentials the config file gives for registry `host` (HOST[:PORT]
+ * as in oci://HOST[:PORT]/...): each NULL when not set, else borrowed from
+ * cli until wh_cli_config_free.  username and password come together. */
+void wh_cli_registry_creds(const wh_cli *cli, const char *host, const char **username,
+                           const char **password, const char **token);
 
 /* ---- commands ---- */
 
@@ -108,6 +119,7 @@ extern const wh_cli_command wh_cmd_search;
 extern const wh_cli_command wh_cmd_yank;
 extern const wh_cli_command wh_cmd_export;
 extern const wh_cli_command wh_cmd_import;
+extern const wh_cli_command wh_cmd_mirror;
 /* `_fetch` and `_send`: hidden commands (not in `wharf help`) that tests drive the
  * transfer layer with. */
 extern const wh_cli_command wh_cmd_fetch_parcels;

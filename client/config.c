@@ -28,9 +28,14 @@ typedef struct file_settings {
     const char *server;
     const char *token;
     const char *keys;
+    json_t *registries;   /* borrowed from root; NULL when absent */
+    bool secrets;         /* a registry entry holds a password or a token */
 } file_settings;
 
-static const char *const settings[] = {"server", "token", "keys", NULL};
+static const char *const settings[] = {"server", "token", "keys", "registries", NULL};
+
+/* The most upstream registries one config file may name. */
+#define MAX_REGISTRIES 256
 
 /* A malloc'd "a/b". */
 static char *join(const char *a, const char *b)
@@ -81,6 +86,52 @@ static int config_dir(char **out, wh_err *err)
 }
 
 /*
+ * Checks the `registries` table: each key a registry ("HOST[:PORT]"), each
+ * value a table of non-empty strings `username`, `password` (both or
+ * neither) and `token`, nothing else.
+ */
+static int check_registries(const char *path, json_t *regs, file_settings *fs, wh_err *err)
+{
+    static const char *const fields[] = {"username", "password", "token", NULL};
+    if (!json_is_object(regs))
+        return wh_err_set(err, WH_EINVAL, "config file %s: registries must be a table of "
+                          "[registries.\"HOST:PORT\"] tables", path);
+    if (json_object_size(regs) > MAX_REGISTRIES)
+        return wh_err_set(err, WH_EINVAL, "config file %s: more than %d registries", path,
+                          MAX_REGISTRIES);
+    const char *host, *key;
+    json_t *entry, *val;
+    json_object_foreach(regs, host, entry) {
+        char shown[80], field[40];
+        wh_cli_safe(host, shown, sizeof shown);
+        if (!host[0] || !json_is_object(entry))
+            return wh_err_set(err, WH_EINVAL, "config file %s: registries.\"%s\" must be a "
+                              "table with username, password or token", path, shown);
+        json_object_foreach(entry, key, val) {
+            size_t i = 0;
+            while (fields[i] && strcmp(fields[i], key) != 0)
+                i++;
+            wh_cli_safe(key, field, sizeof field);
+            const char *s = json_string_value(val);
+            if (!fields[i])
+                return wh_err_set(err, WH_EINVAL, "config file %s: registries.\"%s\": unknown "
+                                  "setting \"%s\" (it may hold username, password and "
+                                  "token)", path, shown, field);
+            if (!s || !s[0] || strlen(s) != json_string_length(val))
+                return wh_err_set(err, WH_EINVAL, "config file %s: registries.\"%s\".%s must "
+                                  "be a non-empty string", path, shown, field);
+            if (i > 0)
+                fs->secrets = true;
+        }
+        if (!json_object_get(entry, "username") != !json_object_get(entry, "password"))
+            return wh_err_set(err, WH_EINVAL, "config file %s: registries.\"%s\" needs both "
+                              "username and password, or neither", path, shown);
+    }
+    fs->registries = regs;
+    return 0;
+}
+
+/*
  * Reads the config file if there is one.  It is read as a private file
  * first; only when that fails on the mode is it read again without the
  * check, and then a token in it is refused.  So a token is only ever taken
@@ -126,8 +177,14 @@ static int read_config(const char *path, file_settings *fs, wh_err *err)
         if (!settings[i])
             return wh_err_set(err, WH_EINVAL,
                               "config file %s: unknown setting \"%s\" (it may "
-                              "hold server, token and keys)",
+                              "hold server, token, keys and registries)",
                               path, shown);
+        if (i == 3) {
+            int rc2 = check_registries(path, val, fs, err);
+            if (rc2)
+                return rc2;
+            continue;
+        }
         const char *s = json_string_value(val);
         if (!s || !s[0] || strlen(s) != json_string_length(val))
             return wh_err_set(err, WH_EINVAL,
@@ -141,9 +198,9 @@ static int read_config(const char *path, file_settings *fs, wh_err *err)
             fs->keys = s;
     }
     struct stat st;
-    if (loose && fs->token)
+    if (loose && (fs->token || fs->secrets))
         return wh_err_set(err, WH_EINVAL,
-                          "config file %s holds a token, so it must be "
+                          "config file %s holds a token or a password, so it must be "
                           "readable by you alone, but it has mode %04o "
                           "(chmod 600 %s)",
                           path,
@@ -206,6 +263,8 @@ int wh_cli_config_resolve(wh_cli *cli, wh_err *err)
     if (!cli->keys_path)
         rc = wh_err_set(err, WH_ENOMEM, "out of memory");
 done:
+    if (!rc && fs.registries)
+        cli->registries = json_incref(fs.registries);
     json_decref(fs.root);
     if (rc)
         wh_cli_config_free(cli);
@@ -234,6 +293,17 @@ void wh_cli_config_free(wh_cli *cli)
     free(cli->config_path);
     free(cli->keys_path);
     free(cli->keyring_path);
+    json_decref(cli->registries);
+    cli->registries = NULL;
     cli->server = cli->token = cli->config_dir = cli->config_path = NULL;
     cli->keys_path = cli->keyring_path = NULL;
+}
+
+void wh_cli_registry_creds(const wh_cli *cli, const char *host, const char **username,
+                           const char **password, const char **token)
+{
+    json_t *e = json_object_get(cli->registries, host);
+    *username = json_string_value(json_object_get(e, "username"));
+    *password = json_string_value(json_object_get(e, "password"));
+    *token = json_string_value(json_object_get(e, "token"));
 }

@@ -24,6 +24,7 @@ static const wh_cli_command *const commands[] = {
     &wh_cmd_yank,
     &wh_cmd_export,
     &wh_cmd_import,
+    &wh_cmd_mirror,
     &wh_cmd_fetch_parcels,
     &wh_cmd_send_parcels,
 };
@@ -42,8 +43,9 @@ static const char global_usage[] =
     "  -q, --quiet    print only what the command is for, no notes\n"
     "\n"
     "Settings come from the flags, then the environment, then\n"
-    "$XDG_CONFIG_HOME/wharf/config.toml (keys server, token, keys;\n"
-    "XDG_CONFIG_HOME defaults to ~/.config).\n"
+    "$XDG_CONFIG_HOME/wharf/config.toml (keys server, token, keys, and\n"
+    "[registries.\"HOST:PORT\"] tables for `wharf mirror`; XDG_CONFIG_HOME\n"
+    "defaults to ~/.config).\n"
     "\n"
     "Exit status: 0 success, 1 a failure you can act on, 2 bad usage.\n";
 

@@ -490,6 +490,8 @@ static int launch(wh_http *h, job *j)
         curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
         curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)DOWNLOAD_BUFFER);
     }
+    for (const struct curl_slist *x = j->it->headers; ok && x; x = x->next)
+        ok = wh_http_add_header(&j->hdrs, x->data);
     if (ok && j->hdrs)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
     CURLMcode mc = ok ? curl_multi_add_handle(wh_http_multi(h), c) : CURLM_OUT_OF_MEMORY;

@@ -31,6 +31,9 @@ typedef struct wh_xfer_item {
     const char *sha256;  /* expected */
     uint64_t size;       /* expected */
     const char *file;    /* upload: the local file to send */
+    /* Extra request headers (borrowed; NULL: none), e.g. the Authorization
+     * of another registry than the wh_http's (`wharf mirror`). */
+    const struct curl_slist *headers;
     int result;          /* out: 0, or a WH_E* code */
     char msg[256];       /* out: why, when result != 0 */
     long status;         /* out: last HTTP status */

@@ -126,4 +126,18 @@ void wh_strategy_format(const wh_strategy *st, char *buf, size_t cap);
 int wh_sig_verify_invoice(const wh_invoice *inv, const wh_keyring *kr,
                           const wh_strategy *st, wh_err *err);
 
+/*
+ * Mirrors (docs/security.md): an invoice carrying the wharf.mirror.source
+ * annotation was made from another registry's OCI manifest, whose author
+ * signed nothing a Bindle signature could check; whoever mirrored it signs
+ * as proxy.  wh_strategy_for_mirror gives the strategy such an invoice is
+ * held to when `st` refuses it: `st` with proxy where it asks for creator
+ * (CreativeIntegrity and AuthoritativeIntegrity become
+ * MultipleAttestation[Proxy], GreedyVerification
+ * MultipleAttestationGreedy[Proxy]); false when `st` asks for no creator.
+ * The server applies it to what it accepts, the client to what it pulls.
+ */
+bool wh_invoice_is_mirror(const wh_invoice *inv);
+bool wh_strategy_for_mirror(const wh_strategy *st, wh_strategy *out);
+
 #endif

@@ -9,6 +9,8 @@
  */
 #include "signature.h"
 
+#include "oci.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -275,4 +277,49 @@ int wh_sig_verify_invoice(const wh_invoice *inv, const wh_keyring *kr,
                           "%s: no valid signature in role %s", sname, want);
     }
     return 0;
+}
+
+/* A mirror: an invoice made from another registry's manifest (`wharf
+ * mirror`), which says where it came from. */
+bool wh_invoice_is_mirror(const wh_invoice *inv)
+{
+    for (size_t i = 0; i < inv->annotations.n; i++)
+        if (strcmp(inv->annotations.items[i].key, WH_OCI_ANN_SOURCE) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The strategy a mirror is held to when the configured one refuses it: the
+ * same with the proxy role where it asks for a creator.  Whoever mirrors
+ * vouches for the copy, and the upstream author signed nothing that a
+ * Bindle signature could check.  AuthoritativeIntegrity (creator or
+ * approver, keys checked only as far as one being known) has no
+ * counterpart for proxy; a mirror is then held to the stricter
+ * MultipleAttestation[Proxy].  false when the strategy asks for no
+ * creator: it already counts proxy signatures as it means to.
+ */
+bool wh_strategy_for_mirror(const wh_strategy *st, wh_strategy *out)
+{
+    *out = *st;
+    switch (st->kind) {
+    case WH_STRATEGY_CREATIVE_INTEGRITY:
+    case WH_STRATEGY_AUTHORITATIVE_INTEGRITY:
+        out->kind = WH_STRATEGY_MULTIPLE_ATTESTATION;
+        out->roles = WH_ROLE_PROXY;
+        return true;
+    case WH_STRATEGY_GREEDY_VERIFICATION:
+        out->kind = WH_STRATEGY_MULTIPLE_ATTESTATION_GREEDY;
+        out->roles = WH_ROLE_PROXY;
+        return true;
+    case WH_STRATEGY_MULTIPLE_ATTESTATION:
+    case WH_STRATEGY_MULTIPLE_ATTESTATION_GREEDY:
+        if (!(st->roles & WH_ROLE_CREATOR))
+            return false;
+        out->roles = (st->roles & ~WH_ROLE_CREATOR) | WH_ROLE_PROXY;
+        return true;
+    case WH_STRATEGY_EXHAUSTIVE_VERIFICATION:
+        return false;
+    }
+    return false;
 }

@@ -12,7 +12,7 @@ build_pkgs=(
   libtomlplusplus-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
   libcrypt-dev wabt
 )
-test_pkgs=(curl openssl python3
+test_pkgs=(curl openssl python3 skopeo docker-registry
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
   libc6-dev-arm64-cross libc6-dev-riscv64-cross)
 bench_pkgs=(nginx docker-registry wrk skopeo hyperfine)

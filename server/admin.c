@@ -1,20 +1,31 @@
 /*
- * admin.c - wharfd's operator commands (see admin.h): API tokens and the
- * keys bound to bindle names.
+ * admin.c - wharfd's operator commands (see admin.h): API tokens, the
+ * keys bound to bindle names, and the mirror job.
  *
  * A token is printed once, on stdout alone, so that a script can capture
  * it (`TOKEN=$(wharfd token create ...)`); what the operator should know
  * about it goes to stderr.
+ *
+ * `wharfd mirror` is `wharf mirror` run on the server's behalf: the wharf
+ * program installed beside wharfd, with a proxy key, a config directory
+ * and a cache of the server's own under the data directory, against this
+ * server, once or every N seconds until SIGTERM.
  */
 #include "admin.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -38,7 +49,8 @@ typedef struct cmd {
 
 bool wh_admin_is_command(int argc, char **argv)
 {
-    return argc > 1 && (strcmp(argv[1], "token") == 0 || strcmp(argv[1], "keys") == 0);
+    return argc > 1 && (strcmp(argv[1], "token") == 0 || strcmp(argv[1], "keys") == 0 ||
+                        strcmp(argv[1], "mirror") == 0);
 }
 
 static int usage(void)
@@ -50,6 +62,7 @@ static int usage(void)
             "       wharfd keys list [NAME]\n"
             "       wharfd keys add NAME KEY|KEYRING_FILE [--label LABEL]\n"
             "       wharfd keys remove NAME KEY\n"
+            "       wharfd mirror oci://HOST/REPO[:TAG] --to NAME [--every SECONDS] (see --help)\n"
             "  plus any server option that says where the data is (--data DIR, --config FILE).\n"
             "  SCOPES: ACTION:PATTERN, blank- or comma-separated; ACTION is read, push, yank or *;\n"
             "  PATTERN is a bindle name, a prefix ending in * (example.com/*), or *.\n"
@@ -340,8 +353,312 @@ done:
     return status;
 }
 
+/* ---- wharfd mirror ---- */
+
+#define MIRROR_USAGE                                                                    \
+    "usage: wharfd mirror oci://HOST[:PORT]/REPO[:TAG] --to NAME [--every SECONDS]\n"   \
+    "                     [--server URL] [--token TOKEN] [--src-creds USER:PASS]\n"      \
+    "                     [--plain-http] [--parallel N] [--data DIR] [--config FILE]\n"  \
+    "  Mirrors an OCI repository (every tag, or TAG) into this server: runs\n"          \
+    "  `wharf mirror` (the wharf program beside wharfd) with the server's own\n"        \
+    "  proxy key, config and cache under DATA/mirror-keys (0700; created with\n"        \
+    "  its key on the first run: the key's public half is logged, bind it or\n"         \
+    "  add it to --keyring where names are not claimed on first use) and\n"             \
+    "  DATA/mirror-cache.  Upstream credentials: --src-creds, else\n"                   \
+    "  WHARF_MIRROR_CREDS, else DATA/mirror-keys/wharf/config.toml\n"                  \
+    "  ([registries.\"HOST:PORT\"] username, password or token).\n"                     \
+    "  --server is this server's Bindle API (default: http(s)://--listen/v1,\n"         \
+    "  with 127.0.0.1 for a wildcard address); --token (or WHARF_TOKEN) a token\n"      \
+    "  with push scope for NAME, unless --auth none.  Without --every, runs once\n"     \
+    "  and exits with wharf's status; with it, runs every SECONDS until SIGTERM\n"      \
+    "  or SIGINT, logging each run's lines and exit status, and exits 0.\n"
+
+#define MIRROR_EVERY_MAX (366L * 86400)
+
+static volatile sig_atomic_t mirror_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    mirror_stop = 1;
+}
+
+typedef struct mirror_job {
+    const char *src, *to, *every, *server, *token, *creds, *parallel;
+    bool plain;
+    char wharf[PATH_MAX];
+    char url[512];
+} mirror_job;
+
+/* The wharf program beside this wharfd. */
+static int find_wharf(mirror_job *j)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "wharfd: cannot find where wharfd is installed: %s\n", strerror(errno));
+        return 1;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    if ((size_t)snprintf(j->wharf, sizeof j->wharf, "%s/wharf", self) >= sizeof j->wharf ||
+        access(j->wharf, X_OK) != 0) {
+        fprintf(stderr, "wharfd: no wharf program beside wharfd (looked for %s/wharf); install "
+                        "both from the same build\n", self);
+        return 1;
+    }
+    return 0;
+}
+
+/* http(s)://HOST:PORT/v1 of the --listen address, a wildcard host read as
+ * the loopback one. */
+static int default_url(const wh_config *cfg, mirror_job *j)
+{
+    const char *colon = strrchr(cfg->listen, ':');
+    if (!colon || strcmp(colon + 1, "0") == 0 || !colon[1]) {
+        fprintf(stderr, "wharfd: --listen %s has no fixed port: give the server's URL with "
+                        "--server\n", cfg->listen);
+        return 2;
+    }
+    int hl = (int)(colon - cfg->listen);
+    const char *host = cfg->listen;
+    if (hl == 0 || (hl == 7 && strncmp(host, "0.0.0.0", 7) == 0)) {
+        host = "127.0.0.1";
+        hl = 9;
+    } else if ((hl == 4 && strncmp(host, "[::]", 4) == 0) ||
+               (hl == 2 && strncmp(host, "::", 2) == 0)) {
+        host = "[::1]";
+        hl = 5;
+    }
+    snprintf(j->url, sizeof j->url, "%s://%.*s:%s/v1", cfg->tls_cert ? "https" : "http", hl,
+             host, colon + 1);
+    return 0;
+}
+
+/* The job's directories and the environment every run of wharf gets. */
+static int mirror_env(const wh_config *cfg, const mirror_job *j)
+{
+    char keys[PATH_MAX], cache[PATH_MAX], file[PATH_MAX + 32];
+    snprintf(keys, sizeof keys, "%s/mirror-keys", cfg->data);
+    snprintf(cache, sizeof cache, "%s/mirror-cache", cfg->data);
+    snprintf(file, sizeof file, "%s/secret_keys.toml", keys);
+    struct stat st;
+    if ((mkdir(cfg->data, 0755) != 0 && errno != EEXIST) ||
+        (mkdir(keys, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(cache, 0700) != 0 && errno != EEXIST)) {
+        fprintf(stderr, "wharfd: cannot create %s: %s\n", keys, strerror(errno));
+        return 1;
+    }
+    if (stat(keys, &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077)) {
+        fprintf(stderr, "wharfd: %s must be a directory only its owner may use (chmod 700 %s)\n",
+                keys, keys);
+        return 1;
+    }
+    unsetenv("WHARF_URL");
+    if (setenv("WHARF_KEYS", file, 1) || setenv("XDG_CONFIG_HOME", keys, 1) ||
+        setenv("XDG_CACHE_HOME", cache, 1) ||
+        (j->token && setenv("WHARF_TOKEN", j->token, 1)) ||
+        (j->creds && setenv("WHARF_MIRROR_CREDS", j->creds, 1))) {
+        fprintf(stderr, "wharfd: cannot set the environment: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static void log_line(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void log_line(const char *level, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "wharfd: %s: mirror: %s\n", level, msg);
+    fflush(stderr);
+}
+
+/* Runs wharf once; its stdout is logged line by line, its stderr passes
+ * through.  Returns its exit status (1 when it could not run or was
+ * killed). */
+static int mirror_once(const mirror_job *j, unsigned long run)
+{
+    char *argv[16];
+    int n = 0;
+    argv[n++] = (char *)j->wharf;
+    argv[n++] = "--server";
+    argv[n++] = (char *)j->url;
+    argv[n++] = "mirror";
+    argv[n++] = (char *)j->src;
+    argv[n++] = "--to";
+    argv[n++] = (char *)j->to;
+    /* The key the first run creates, and every later run signs with. */
+    argv[n++] = "--label";
+    argv[n++] = "wharfd mirror";
+    if (j->plain)
+        argv[n++] = "--plain-http";
+    if (j->parallel) {
+        argv[n++] = "--parallel";
+        argv[n++] = (char *)j->parallel;
+    }
+    argv[n] = NULL;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        log_line("error", "cannot make a pipe: %s", strerror(errno));
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        execv(j->wharf, argv);
+        fprintf(stderr, "wharfd: cannot run %s: %s\n", j->wharf, strerror(errno));
+        _exit(127);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        log_line("error", "cannot start wharf: %s", strerror(errno));
+        return 1;
+    }
+    log_line("info", "run %lu: %s -> %s", run, j->src, j->to);
+    FILE *out = fdopen(fds[0], "r");
+    char line[4096];
+    bool killed = false;
+    while (out) {
+        if (fgets(line, sizeof line, out)) {
+            line[strcspn(line, "\n")] = '\0';
+            log_line("info", "%s", line);
+            continue;
+        }
+        if (ferror(out) && errno == EINTR && !killed) {
+            clearerr(out);
+            if (mirror_stop) {
+                kill(pid, SIGTERM);
+                killed = true;
+            }
+            continue;
+        }
+        break;
+    }
+    if (out)
+        fclose(out);
+    else
+        close(fds[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+        if (mirror_stop && !killed) {
+            kill(pid, SIGTERM);
+            killed = true;
+        }
+    }
+    int status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
+    if (WIFSIGNALED(ws))
+        log_line("warn", "run %lu: wharf was stopped by signal %d", run, WTERMSIG(ws));
+    else
+        log_line(status ? "warn" : "info", "run %lu: exit status %d", run, status);
+    return status;
+}
+
+static int mirror_main(int argc, char **argv)
+{
+    mirror_job j;
+    memset(&j, 0, sizeof j);
+    char *rest[MAX_ARGS];
+    int nrest = 0, status = 2;
+    rest[nrest++] = argv[0];
+    wh_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **own = strcmp(a, "--to") == 0 ? &j.to
+                         : strcmp(a, "--every") == 0 ? &j.every
+                         : strcmp(a, "--server") == 0 ? &j.server
+                         : strcmp(a, "--token") == 0 ? &j.token
+                         : strcmp(a, "--src-creds") == 0 ? &j.creds
+                         : strcmp(a, "--parallel") == 0 ? &j.parallel : NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(MIRROR_USAGE, stdout);
+            return 0;
+        } else if (strcmp(a, "--plain-http") == 0) {
+            j.plain = true;
+        } else if (own) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "wharfd: %s needs a value\n", a);
+                return 2;
+            }
+            *own = argv[++i];
+        } else if (strncmp(a, "--", 2) == 0) {
+            if (nrest + 2 >= MAX_ARGS) {
+                fputs(MIRROR_USAGE, stderr);
+                return 2;
+            }
+            rest[nrest++] = argv[i];
+            if (!strchr(a, '=') && i + 1 < argc)
+                rest[nrest++] = argv[++i];
+        } else if (!j.src) {
+            j.src = a;
+        } else {
+            fprintf(stderr, "wharfd: mirror takes one source\n");
+            return 2;
+        }
+    }
+    if (!j.src || !j.to) {
+        fputs(MIRROR_USAGE, stderr);
+        return 2;
+    }
+    long every = 0;
+    if (j.every) {
+        char *end;
+        errno = 0;
+        every = strtol(j.every, &end, 10);
+        if (errno || *end || every < 1 || every > MIRROR_EVERY_MAX) {
+            fprintf(stderr, "wharfd: --every \"%s\": expected seconds, from 1 to %ld\n", j.every,
+                    MIRROR_EVERY_MAX);
+            return 2;
+        }
+    }
+    if (!j.token)
+        j.token = getenv("WHARF_TOKEN");
+    bool help = false;
+    wh_err e;
+    if (wh_config_load(&cfg, nrest, rest, &help, &e) != 0) {
+        fprintf(stderr, "wharfd: %s\n", e.msg);
+        goto done;
+    }
+    if (j.server)
+        snprintf(j.url, sizeof j.url, "%s", j.server);
+    else if ((status = default_url(&cfg, &j)))
+        goto done;
+    status = 1;
+    if (find_wharf(&j) || mirror_env(&cfg, &j))
+        goto done;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    for (unsigned long run = 1; !mirror_stop; run++) {
+        status = mirror_once(&j, run);
+        if (!every)
+            break;
+        status = 0;
+        struct timespec left = {.tv_sec = every, .tv_nsec = 0};
+        while (!mirror_stop && nanosleep(&left, &left) != 0 && errno == EINTR)
+            ;
+    }
+    if (every)
+        log_line("info", "stopped");
+done:
+    wh_config_free(&cfg);
+    return status;
+}
+
 int wh_admin_main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "mirror") == 0)
+        return mirror_main(argc, argv);
     cmd c;
     memset(&c, 0, sizeof c);
     int status = parse_args(&c, argc, argv);

@@ -8,6 +8,8 @@
  *   wharfd keys list [NAME]
  *   wharfd keys add NAME KEY|KEYRING_FILE [--label LABEL]
  *   wharfd keys remove NAME KEY
+ *   wharfd mirror oci://HOST/REPO[:TAG] --to NAME [--every SECONDS] ...
+ *       (runs `wharf mirror` beside wharfd with the server's own proxy key)
  *
  * Every other flag (--data, --config, ...) is read as the server reads it.
  */
@@ -16,7 +18,8 @@
 
 #include <stdbool.h>
 
-/* Whether argv names an operator command (argv[1] is "token" or "keys"). */
+/* Whether argv names an operator command (argv[1] is "token", "keys" or
+ * "mirror": `wharfd mirror SRC --to NAME [--every SECONDS] ...`). */
 bool wh_admin_is_command(int argc, char **argv);
 
 /* Runs it; returns the exit status (0, 1 on failure, 2 on bad usage). */

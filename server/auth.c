@@ -14,11 +14,19 @@
 #include "htpasswd.h"
 #include "token.h"
 
+/* What a request without credentials is told. */
+#define NO_CREDENTIALS "this needs credentials: a token (Authorization: Bearer wht_...) " \
+                       "or a user of the server's htpasswd file"
+
 /* Who asked, as far as the request's credentials tell. */
 typedef struct wh_principal {
     int rc;                  /* 0, or WH_EUNAUTH (WH_EBUSY: the database failed) */
+    bool anonymous;          /* no credentials at all (rc is WH_EUNAUTH) */
     char msg[256];
     char who[96];            /* "token 0123456789abcdef", "user admin" */
+    wh_auth_kind kind;       /* when rc is 0 */
+    char name[WH_HTPASSWD_MAX_USER + 1];  /* the token id or the user name */
+    int64_t expires_at;      /* a token's; 0: never */
     wh_scopes *scopes;       /* owned unless borrowed */
     bool borrowed;           /* the server's htpasswd scopes */
     /* wh_auth_read_names' view of the read scopes. */
@@ -72,6 +80,9 @@ static void from_token(wh_server *srv, wh_principal *p, const char *token)
         unauth(p, "%s", "the token could not be checked");
     } else {
         snprintf(p->who, sizeof p->who, "token %s", id);
+        p->kind = WH_AUTH_TOKEN;
+        snprintf(p->name, sizeof p->name, "%s", id);
+        p->expires_at = t.expires_at;
     }
     wh_token_rec_clear(&t);
 }
@@ -82,6 +93,10 @@ static void from_basic(wh_server *srv, wh_principal *p, struct MHD_Connection *c
     char *user = MHD_basic_auth_get_username_password(conn, &pass);
     if (!user || !pass) {
         unauth(p, "%s", "malformed Basic credentials");
+    } else if (!*user && !*pass) {
+        /* What OCI clients send when they were given no credentials. */
+        p->anonymous = true;
+        unauth(p, "%s", NO_CREDENTIALS);
     } else if (wh_token_like(pass)) {
         from_token(srv, p, pass);
     } else if (!srv->htpasswd) {
@@ -92,6 +107,8 @@ static void from_basic(wh_server *srv, wh_principal *p, struct MHD_Connection *c
     } else {
         p->scopes = srv->htpasswd_scopes;
         p->borrowed = true;
+        p->kind = WH_AUTH_USER;
+        snprintf(p->name, sizeof p->name, "%s", user);
         char shown[64];
         wh_keys_shorten(shown, sizeof shown, user);
         snprintf(p->who, sizeof p->who, "user %s", shown);
@@ -113,18 +130,29 @@ static wh_principal *authenticate(wh_req *req)
         return NULL;
     req->who = p;
     const char *h = wh_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || !*h)
-        unauth(p, "%s", "this needs credentials: a token (Authorization: Bearer wht_...) "
-                        "or a user of the server's htpasswd file");
-    else if (strncasecmp(h, "Bearer ", 7) == 0)
-        from_token(req->srv, p, h + 7 + strspn(h + 7, " "));
+    const char *bearer = h && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 + strspn(h + 7, " ")
+                                                                : NULL;
+    if (!h || !*h || (bearer && strcmp(bearer, WH_AUTH_ANONYMOUS_TOKEN) == 0)) {
+        /* The anonymous token of GET /v2/token stands for no credentials. */
+        p->anonymous = true;
+        unauth(p, "%s", NO_CREDENTIALS);
+    } else if (bearer)
+        from_token(req->srv, p, bearer);
     else if (strncasecmp(h, "Basic ", 6) == 0)
         from_basic(req->srv, p, req->conn);
     else
         unauth(p, "%s", "unsupported Authorization scheme: use Bearer or Basic");
-    if (p->rc)
+    if (p->rc && !p->anonymous)
         wh_log(req->srv, WH_LOG_INFO, "%s %s: refused: %s", req->method, req->path, p->msg);
     return p;
+}
+
+/* The OCI routes that look at credentials even when reads are open: the
+ * version check and the token endpoint (server/oci_auth.c). */
+static bool oci_login_path(const char *path)
+{
+    return strcmp(path, "/v2") == 0 || strcmp(path, "/v2/") == 0 ||
+           strcmp(path, "/v2/token") == 0;
 }
 
 bool wh_auth_slow(wh_req *req)
@@ -133,10 +161,23 @@ bool wh_auth_slow(wh_req *req)
     if (srv->auth_none || !srv->htpasswd)
         return false;
     bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    if (read && !srv->read_token)
+    if (read && !srv->read_token && !oci_login_path(req->path))
         return false;
     const char *h = wh_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    return h && strncasecmp(h, "Basic ", 6) == 0;
+    if (!h || strncasecmp(h, "Basic ", 6) != 0)
+        return false;
+    /* Only a password that may be an htpasswd one costs a bcrypt run:
+     * empty credentials and tokens as passwords are checked at once. */
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(req->conn, &pass);
+    bool slow = user && pass && *pass && !wh_token_like(pass);
+    if (pass) {
+        OPENSSL_cleanse(pass, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user)
+        MHD_free(user);
+    return slow;
 }
 
 void wh_auth_prepare(wh_req *req)
@@ -181,18 +222,50 @@ static bool open_for(const wh_server *srv, unsigned action)
     return srv->auth_none || (action == WH_SCOPE_READ && !srv->read_token);
 }
 
-bool wh_auth_allow(wh_req *req, unsigned action, const char *name)
+int wh_auth_check(wh_req *req, unsigned action, const char *name, wh_err *err)
 {
     if (open_for(req->srv, action))
-        return true;
-    wh_principal *p = principal(req);
+        return 0;
+    wh_principal *p = authenticate(req);
     if (!p)
-        return false;
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    if (p->rc)
+        return wh_err_set(err, p->rc, "%s", p->msg);
     if (wh_scopes_allow(p->scopes, action, name))
+        return 0;
+    return wh_err_set(err, WH_EFORBIDDEN, "%s may not %s %s", p->who, action_name(action), name);
+}
+
+bool wh_auth_allow(wh_req *req, unsigned action, const char *name)
+{
+    wh_err e;
+    int rc = wh_auth_check(req, action, name, &e);
+    if (rc == 0)
         return true;
-    wh_reply_error(req, MHD_HTTP_FORBIDDEN, "%s may not %s %s", p->who, action_name(action),
-                   name);
+    if (rc == WH_EUNAUTH)
+        reply_unauth(req, e.msg);
+    else
+        wh_reply_err(req, &e);
     return false;
+}
+
+int wh_auth_identify(wh_req *req, wh_auth_identity *out, wh_err *err)
+{
+    memset(out, 0, sizeof *out);
+    wh_principal *p = authenticate(req);
+    if (!p)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    if (p->anonymous) {
+        out->kind = WH_AUTH_ANONYMOUS;
+        return 0;
+    }
+    if (p->rc)
+        return wh_err_set(err, p->rc, "%s", p->msg);
+    out->kind = p->kind;
+    out->name = p->name;
+    out->expires_at = p->expires_at;
+    out->scopes = p->scopes;
+    return 0;
 }
 
 bool wh_auth_allow_some(wh_req *req, unsigned action)

@@ -15,6 +15,10 @@
  * Checks happen before anything is looked up, so neither answer tells
  * whether a bindle exists.
  *
+ * No credentials at all, `Bearer anonymous` (the token GET /v2/token hands
+ * out to anonymous OCI clients) and Basic with an empty user and an empty
+ * password are the same thing: anonymous.
+ *
  * A request is authenticated at most once, on first need; the result lives
  * on the wh_req and is released by http.c with wh_auth_release.
  */
@@ -23,13 +27,43 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scope.h"
 #include "server.h"
 
+/* The bearer token that stands for no credentials (GET /v2/token). */
+#define WH_AUTH_ANONYMOUS_TOKEN "anonymous"
+
 /* Whether the request may do `action` (one WH_SCOPE_* bit) on bindle
  * `name`; when not, the 401 or 403 reply is set and false returned. */
 bool wh_auth_allow(wh_req *req, unsigned action, const char *name);
+
+/* The same check without a reply, for APIs that answer in their own format
+ * (the OCI routes): 0 when allowed, else WH_EUNAUTH (no credentials, or
+ * credentials that do not check out), WH_EFORBIDDEN (the scope is
+ * missing), WH_EBUSY (the token could not be checked now) or WH_ENOMEM,
+ * with the message in err. */
+int wh_auth_check(wh_req *req, unsigned action, const char *name, wh_err *err);
+
+/* Who the request's credentials name (the OCI token endpoint). */
+typedef enum wh_auth_kind {
+    WH_AUTH_ANONYMOUS = 0,     /* no credentials (see above) */
+    WH_AUTH_TOKEN,             /* a token, as Bearer or as a Basic password */
+    WH_AUTH_USER               /* an htpasswd user */
+} wh_auth_kind;
+
+typedef struct wh_auth_identity {
+    wh_auth_kind kind;
+    const char *name;          /* the token id or the user name; NULL when anonymous */
+    int64_t expires_at;        /* a token's expiry (unix seconds); 0: never */
+    const wh_scopes *scopes;   /* what it may do; NULL when anonymous */
+} wh_auth_identity;
+
+/* Authenticates the request (whatever --auth and --read-auth say) and fills
+ * *out, whose pointers are borrowed from the request.  WH_EUNAUTH when
+ * credentials were given and do not check out, WH_EBUSY or WH_ENOMEM. */
+int wh_auth_identify(wh_req *req, wh_auth_identity *out, wh_err *err);
 
 /* Whether the request may do `action` on some name at least: the check
  * that can run before the name is known (an invoice still in the body). */

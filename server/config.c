@@ -69,9 +69,14 @@ static const setting settings[] = {
     S("wasm-cpu-seconds", K_UINT, wasm_cpu_seconds, "30", "CPU time one module's validation may take"),
     S("wasm-memory-bytes", K_SIZE, wasm_memory_bytes, "4G", "address space of the validating worker (not enforced in sanitizer builds)"),
     S("wasm-wall-seconds", K_UINT, wasm_wall_seconds, "60", "wall time one module's validation may take"),
+    S("gc-interval", K_UINT, gc_interval, "3600", "seconds between rounds of the collector of unfinished OCI uploads and unreferenced OCI blobs; 0: never collect"),
+    S("gc-grace", K_UINT, gc_grace, "86400", "seconds an OCI upload may sit unfinished, and a pushed blob unreferenced, before the collector removes it"),
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* Ten years: longer is never meant, and keeps time arithmetic in range. */
+#define GC_MAX_SECONDS (10ull * 365 * 24 * 3600)
 
 int wh_parse_size(const char *s, uint64_t *out)
 {
@@ -274,6 +279,9 @@ static int check(wh_config *cfg, wh_err *err)
     if (cfg->wasm_cpu_seconds < 1 || cfg->wasm_wall_seconds < 1 || cfg->wasm_memory_bytes < (64u << 20))
         return wh_err_set(err, WH_EINVAL, "wasm-cpu-seconds and wasm-wall-seconds must be at "
                           "least 1, wasm-memory-bytes at least 64M");
+    if (cfg->gc_grace < 1 || cfg->gc_grace > GC_MAX_SECONDS || cfg->gc_interval > GC_MAX_SECONDS)
+        return wh_err_set(err, WH_EINVAL, "gc-grace must be from 1 second to 10 years, "
+                          "gc-interval at most 10 years");
     if (cfg->threads > 256)
         return wh_err_set(err, WH_EINVAL, "threads must be at most 256");
     return 0;

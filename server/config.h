@@ -54,6 +54,8 @@ typedef struct wh_config {
     uint64_t aot_cpu_seconds;
     uint64_t aot_memory_bytes;
     uint64_t aot_wall_seconds;
+    uint64_t gc_interval;      /* seconds between OCI collector rounds; 0: off */
+    uint64_t gc_grace;         /* seconds an unreferenced upload or blob is kept */
 } wh_config;
 
 enum wh_log_level { WH_LOG_ERROR, WH_LOG_WARN, WH_LOG_INFO, WH_LOG_DEBUG };

@@ -155,6 +155,12 @@ void wh_reply_error(wh_req *req, unsigned status, const char *fmt, ...)
     /* Messages quote what the client sent, which may not be UTF-8 (or may
      * have been cut mid-character above); JSON cannot hold that. */
     wh_utf8_sanitize(msg);
+    if (req->oci) {
+        /* Shared code (limits, auth, the store) answers OCI clients in
+         * their format; the code follows from the status. */
+        wh_oci_error(req, status, NULL, "%s", msg);
+        return;
+    }
     if (status >= 500)
         wh_log(req->srv, WH_LOG_ERROR, "%s %s: %u %s", req->method, req->path, status, msg);
     wh_reply_doc(req, status, json_pack("{s:s}", "error", msg));
@@ -437,6 +443,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->conn = conn;
         req->method = method;
         req->path = url;
+        /* Before routing too (an error found while reading the headers). */
+        req->oci = strncmp(url, "/v2", 3) == 0 && (url[3] == '\0' || url[3] == '/');
         req->want_json = wh_http_prefers_json(wh_req_header(req, MHD_HTTP_HEADER_ACCEPT));
         req->body_json = content_is_json(wh_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
         if (wh_auth_slow(req)) {

@@ -22,6 +22,7 @@
 #include "admin.h"
 #include "aot_queue.h"
 #include "host_key.h"
+#include "oci.h"
 #include "schema/file.h"
 #include "server.h"
 #include "trust.h"
@@ -88,6 +89,13 @@ int main(int argc, char **argv)
         return 0;
     }
     srv.log_level = wh_config_log_level(&srv.cfg);
+    /* Writers first: the collector takes the gate for one blob at a time
+     * and must not wait behind a steady stream of finishing uploads. */
+    pthread_rwlockattr_t gate_attr;
+    pthread_rwlockattr_init(&gate_attr);
+    pthread_rwlockattr_setkind_np(&gate_attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&srv.blob_gate, &gate_attr);
+    pthread_rwlockattr_destroy(&gate_attr);
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -118,6 +126,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "wharfd: listening on %s://%s%s%s:%u\n", srv.tls_cert_pem ? "https" : "http",
             v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port);
     fflush(stderr);
+    if (wh_oci_gc_start(&srv, &err) != 0)
+        goto done;
 
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0)
@@ -130,6 +140,9 @@ done:
     /* Every connection suspended for the pool is resumed by its job, and
      * once the pool stops, requests finish inline: so when the daemon
      * stops, none is left suspended (which libmicrohttpd forbids). */
+    /* The collector first: it may hold the gate that finishing uploads
+     * on the offload pool wait for. */
+    wh_oci_gc_stop(&srv);
     wh_offload_stop(srv.auth_pool);
     wh_offload_stop(srv.offload);
     wh_http_stop(&srv);
@@ -147,6 +160,7 @@ done:
     if (srv.tls_key_pem)
         OPENSSL_cleanse(srv.tls_key_pem, strlen(srv.tls_key_pem));
     free(srv.tls_key_pem);
+    pthread_rwlock_destroy(&srv.blob_gate);
     wh_config_free(&srv.cfg);
     return status;
 }

@@ -74,6 +74,18 @@ void wh_oci_route_upload(wh_req *req, const char *repo, const char *id);
 int wh_oci_bindle_view(wh_server *srv, const char *name, const char *version,
                        char sha256[65], wh_err *err);
 
+/*
+ * Fills the fields of *p that a parsed manifest gives (oci_manifest.c):
+ * media type; artifact type as the referrers API reports it (the
+ * manifest's, else an image manifest's config media type); subject;
+ * annotations as JSON text; the referenced blobs (config and layers, each
+ * once) or, for an index, manifests.  The caller sets the digest, bytes,
+ * tag, bindle and invoice.  What it allocates is released by
+ * wh_oci_put_clear; the strings it points at are m's.
+ */
+int wh_oci_put_from_manifest(const wh_oci_manifest *m, wh_oci_manifest_put *p, wh_err *err);
+void wh_oci_put_clear(wh_oci_manifest_put *p);
+
 /* The collector of OCI uploads that nothing references (oci_gc.c): a
  * thread that wakes every gc-interval seconds; stop joins it. */
 int wh_oci_gc_start(wh_server *srv, wh_err *err);

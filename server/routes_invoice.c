@@ -91,17 +91,7 @@ static void create_end(wh_req *req)
     rc = wh_trust_check_invoice(srv, inv, &bind, &n_bind, &e);
     if (rc)
         goto fail;
-    /* The host attests what it accepted; the posted signatures stay as sent. */
-    rc = wh_sig_sign(inv, srv->host_key, WH_ROLE_HOST, (int64_t)time(NULL), &e);
-    if (rc) {
-        if (rc == WH_EEXIST)
-            rc = wh_err_set(&e, WH_EINVAL, "invalid invoice: it already carries a signature "
-                            "by this server's host key");
-        goto fail;
-    }
-    rc = wh_invoice_emit_toml(inv, &toml, &toml_len, &e);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &json_len, &e);
+    rc = wh_trust_host_sign(srv, inv, &toml, &toml_len, &json, &json_len, &e);
     if (rc)
         goto fail;
     missing = calloc(inv->n_parcels ? inv->n_parcels : 1, sizeof *missing);

@@ -15,7 +15,9 @@
  * Downloads hand the stored file's descriptor to libmicrohttpd, which sends
  * it with sendfile(2): no copy through user space.  Parcels are immutable and
  * named by their hash, so the hash is a strong ETag and responses may be
- * cached forever.
+ * cached forever.  OCI blob downloads are served by the same code
+ * (wh_serve_blob), and OCI blob uploads share the upload slots and the
+ * min-upload-rate rule kept here (wh_upload_slot_*).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include "http_parse.h"
 #include "auth.h"
 #include "aot_queue.h"
+#include "oci.h"
 #include "server.h"
 #include "wasm_check.h"
 #include "wasm_describe.h"
@@ -35,26 +38,48 @@ typedef struct upload_ctx {
     wh_cached_invoice *ci;
     const wh_label *label;
     wh_upload *up;
-    bool counted;      /* holds a slot of max-uploads */
-    struct timespec started;
+    wh_upload_slot slot;
 } upload_ctx;
+
+bool wh_upload_slot_take(wh_req *req, wh_upload_slot *slot)
+{
+    wh_server *srv = req->srv;
+    if (atomic_fetch_add(&srv->uploads, 1) >= srv->cfg.max_uploads) {
+        atomic_fetch_sub(&srv->uploads, 1);
+        wh_err e;
+        wh_err_set(&e, WH_EBUSY, "too many parcel uploads in progress (max-uploads %" PRIu64
+                   "); retry shortly", srv->cfg.max_uploads);
+        wh_reply_err(req, &e);
+        return false;
+    }
+    slot->held = true;
+    clock_gettime(CLOCK_MONOTONIC, &slot->started);
+    return true;
+}
+
+void wh_upload_slot_release(wh_server *srv, wh_upload_slot *slot)
+{
+    if (slot->held)
+        atomic_fetch_sub(&srv->uploads, 1);
+    slot->held = false;
+}
 
 /* An upload holds one of the max-uploads slots until it ends, and the idle
  * timeout only catches a client that sends nothing at all: one that
  * trickles a byte now and then could hold every slot.  So once idle-timeout
  * has passed, an upload must average min-upload-rate or be cut off. */
-static bool too_slow(wh_req *req, const upload_ctx *u)
+bool wh_upload_slot_too_slow(wh_req *req, const wh_upload_slot *slot, uint64_t received)
 {
     uint64_t rate = req->srv->cfg.min_upload_rate;
     if (rate == 0)
         return false;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double secs = (double)(now.tv_sec - u->started.tv_sec) +
-                  (double)(now.tv_nsec - u->started.tv_nsec) / 1e9;
+    double secs = (double)(now.tv_sec - slot->started.tv_sec) +
+                  (double)(now.tv_nsec - slot->started.tv_nsec) / 1e9;
     if (secs <= (double)req->srv->cfg.idle_timeout)
         return false;
-    return (double)wh_upload_received(u->up) < (double)rate * secs;
+    return (double)received < (double)rate * secs;
 }
 
 static void upload_cleanup(wh_req *req)
@@ -63,8 +88,7 @@ static void upload_cleanup(wh_req *req)
     if (!u)
         return;
     wh_upload_abort(u->up);  /* no-op after commit, which frees and clears it */
-    if (u->counted)
-        atomic_fetch_sub(&req->srv->uploads, 1);
+    wh_upload_slot_release(req->srv, &u->slot);
     wh_cached_invoice_release(u->ci);
     free(u);
     req->ctx = NULL;
@@ -74,7 +98,7 @@ static int upload_data(wh_req *req, const char *data, size_t len)
 {
     upload_ctx *u = req->ctx;
     wh_err e;
-    if (too_slow(req, u)) {
+    if (wh_upload_slot_too_slow(req, &u->slot, wh_upload_received(u->up))) {
         wh_log(req->srv, WH_LOG_WARN, "cut off an upload of %s below min-upload-rate",
                u->label->sha256);
         return -1;
@@ -199,16 +223,10 @@ static void upload_start(wh_req *req, upload_ctx *u)
         return wh_reply_err(req, &e);
     if (has)
         return wh_reply_doc(req, MHD_HTTP_OK, json_object());
-    if (atomic_fetch_add(&srv->uploads, 1) >= srv->cfg.max_uploads) {
-        atomic_fetch_sub(&srv->uploads, 1);
-        wh_err_set(&e, WH_EBUSY, "too many parcel uploads in progress (max-uploads %" PRIu64
-                   "); retry shortly", srv->cfg.max_uploads);
-        return wh_reply_err(req, &e);
-    }
-    u->counted = true;
+    if (!wh_upload_slot_take(req, &u->slot))
+        return;
     if (wh_store_upload_begin(srv->store, l->sha256, l->size, &u->up, &e) != 0)
         return wh_reply_err(req, &e);
-    clock_gettime(CLOCK_MONOTONIC, &u->started);
     req->body_mode = WH_BODY_STREAM;
     req->on_data = upload_data;
     req->on_end = upload_end;
@@ -226,16 +244,24 @@ static bool etag_matches(const char *inm, const char *etag)
 
 void wh_serve_parcel(wh_req *req, const wh_label *l)
 {
+    wh_serve_blob(req, l->sha256, l->media_type);
+}
+
+void wh_serve_blob(wh_req *req, const char *sha256, const char *media_type)
+{
     wh_err e;
     wh_blob blob;
-    if (wh_store_open_blob(req->srv->store, l->sha256, &blob, &e) != 0) {
-        if (e.code == WH_ENOTFOUND)
-            return wh_reply_error(req, MHD_HTTP_NOT_FOUND,
-                                  "parcel %s has not been uploaded yet", l->sha256);
-        return wh_reply_err(req, &e);
+    if (wh_store_open_blob(req->srv->store, sha256, &blob, &e) != 0) {
+        if (e.code != WH_ENOTFOUND)
+            return wh_reply_err(req, &e);
+        if (req->oci)
+            return wh_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN",
+                                "blob sha256:%s is not stored", sha256);
+        return wh_reply_error(req, MHD_HTTP_NOT_FOUND, "parcel %s has not been uploaded yet",
+                              sha256);
     }
     char etag[70];
-    snprintf(etag, sizeof etag, "\"%s\"", l->sha256);
+    snprintf(etag, sizeof etag, "\"%s\"", sha256);
     uint64_t first = 0, last = blob.size ? blob.size - 1 : 0;
     unsigned status = MHD_HTTP_OK;
     struct MHD_Response *r = NULL;
@@ -268,7 +294,7 @@ void wh_serve_parcel(wh_req *req, const wh_label *l)
             snprintf(crange, sizeof crange, "bytes */%" PRIu64, blob.size);
             wh_reply_error(req, MHD_HTTP_RANGE_NOT_SATISFIABLE,
                            "range %s is outside parcel %s of %" PRIu64 " bytes",
-                           range, l->sha256, blob.size);
+                           range, sha256, blob.size);
             if (req->resp)
                 MHD_add_response_header(req->resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
             return;
@@ -291,7 +317,7 @@ void wh_serve_parcel(wh_req *req, const wh_label *l)
     }
     if (!r)
         return wh_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, l->media_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, media_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");

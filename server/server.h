@@ -29,11 +29,13 @@
 #ifndef WH_SERVER_H
 #define WH_SERVER_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -70,6 +72,12 @@ typedef struct wh_server {
     struct MHD_Daemon *daemon;
     atomic_uint_fast64_t uploads;     /* parcel uploads in progress */
     char *tls_cert_pem, *tls_key_pem;
+    /* Finishing an OCI blob (its bytes put in place, then linked to its
+     * repository) holds this shared; the collector (oci_gc.c) holds it
+     * exclusive while it drops one blob, so that it never removes bytes
+     * that were just linked again.  Nothing else takes it. */
+    pthread_rwlock_t blob_gate;
+    struct wh_oci_gc *gc;             /* the collector's thread, or NULL */
 } wh_server;
 
 typedef enum wh_body_mode {
@@ -165,6 +173,32 @@ void wh_route_aot(wh_req *req, const char *name, const char *version, const char
 /* Sends a stored parcel as the reply (sendfile, ranges, ETag), with the
  * label's media type: parcel downloads and AOT artifacts. */
 void wh_serve_parcel(wh_req *req, const wh_label *label);
+
+/* The same for any stored blob: what wh_serve_parcel and the OCI blob
+ * route (oci_blob.c) both send. */
+void wh_serve_blob(wh_req *req, const char *sha256, const char *media_type);
+
+/*
+ * A streamed upload's hold on the server: one of the max-uploads slots, and
+ * the clock that min-upload-rate is measured on (routes_parcel.c).  Parcel
+ * uploads and OCI blob uploads share both, so neither can starve the other
+ * of slots and a trickling client is cut off the same way in each.
+ */
+typedef struct wh_upload_slot {
+    bool held;
+    struct timespec started;
+} wh_upload_slot;
+
+/* Takes a slot and starts the clock; false with the 503 reply set when
+ * every slot is taken. */
+bool wh_upload_slot_take(wh_req *req, wh_upload_slot *slot);
+
+/* Gives the slot back; a no-op when none is held. */
+void wh_upload_slot_release(wh_server *srv, wh_upload_slot *slot);
+
+/* Whether an upload that has received `received` bytes is below
+ * min-upload-rate (only once idle-timeout has passed). */
+bool wh_upload_slot_too_slow(wh_req *req, const wh_upload_slot *slot, uint64_t received);
 void wh_route_query(wh_req *req);
 void wh_route_health(wh_req *req);
 void wh_route_keys(wh_req *req);

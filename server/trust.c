@@ -5,8 +5,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "htpasswd.h"
+#include "schema/oci.h"
 #include "schema/signature.h"
 #include "scope.h"
 
@@ -67,10 +69,13 @@ static bool valid_key(const wh_invoice *inv, const wh_signature *sig,
            wh_key_decode(sig->key, key, WH_ED25519_PUBLIC_LEN, "key", NULL) == 0;
 }
 
-static bool is_creator(const wh_signature *sig)
+/* A signature whose key a new name binds: a creator's, and for a mirror
+ * the proxy's that stands in for it. */
+static bool binds_name(const wh_signature *sig, bool mirror)
 {
     unsigned role;
-    return wh_role_parse(sig->role, &role, NULL) == 0 && role == WH_ROLE_CREATOR;
+    return wh_role_parse(sig->role, &role, NULL) == 0 &&
+           (role == WH_ROLE_CREATOR || (mirror && role == WH_ROLE_PROXY));
 }
 
 /* Whether some signature verifies and is by a key of `kr`. */
@@ -83,8 +88,10 @@ static bool signed_by_one_of(const wh_invoice *inv, const wh_keyring *kr)
     return false;
 }
 
-/* The valid creator signatures' keys, to bind to a new name. */
-static int creators_to_bind(const wh_invoice *inv, wh_ns_key **out, size_t *n, wh_err *err)
+/* The valid creator signatures' keys (and a mirror's proxy ones), to bind
+ * to a new name. */
+static int creators_to_bind(const wh_invoice *inv, bool mirror, wh_ns_key **out, size_t *n,
+                            wh_err *err)
 {
     wh_ns_key *v = calloc(inv->n_signatures ? inv->n_signatures : 1, sizeof *v);
     if (!v)
@@ -92,7 +99,7 @@ static int creators_to_bind(const wh_invoice *inv, wh_ns_key **out, size_t *n, w
     size_t k = 0;
     for (size_t i = 0; i < inv->n_signatures; i++) {
         const wh_signature *sig = &inv->signatures[i];
-        if (!is_creator(sig) || !valid_key(inv, sig, v[k].key))
+        if (!binds_name(sig, mirror) || !valid_key(inv, sig, v[k].key))
             continue;
         v[k].name = strdup(inv->bindle.name);
         v[k].label = strdup(sig->by ? sig->by : "");
@@ -145,13 +152,14 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
         goto done;
     }
     bool fresh = n_bound == 0 && !published;
+    bool mirror = wh_invoice_is_mirror(inv);
     /* Trust on first use: a name nobody holds yet may be claimed by any
-     * creator whose signature holds. */
+     * creator (or a mirror's proxy) whose signature holds. */
     bool tofu = fresh && !srv->new_names_keyring;
     unsigned char key[WH_ED25519_PUBLIC_LEN];
     for (size_t i = 0; tofu && i < inv->n_signatures && !rc; i++) {
         const wh_signature *sig = &inv->signatures[i];
-        if (is_creator(sig) && valid_key(inv, sig, key))
+        if (binds_name(sig, mirror) && valid_key(inv, sig, key))
             rc = add_key(kr, sig->by, key, err);
     }
     if (rc)
@@ -165,9 +173,18 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
         goto done;
     }
 
-    char strategy[WH_STRATEGY_NAME_MAX];
+    char strategy[2 * WH_STRATEGY_NAME_MAX + 32];
     wh_strategy_format(&srv->strategy, strategy, sizeof strategy);
     rc = wh_sig_verify_invoice(inv, kr, &srv->strategy, err);
+    wh_strategy alt;
+    if (rc == WH_EINVAL && mirror && wh_strategy_for_mirror(&srv->strategy, &alt)) {
+        char alt_name[WH_STRATEGY_NAME_MAX];
+        wh_strategy_format(&alt, alt_name, sizeof alt_name);
+        size_t used = strlen(strategy);
+        snprintf(strategy + used, sizeof strategy - used, ", as a mirror %s", alt_name);
+        wh_err_clear(err);
+        rc = wh_sig_verify_invoice(inv, kr, &alt, err);
+    }
     if (rc) {
         if (n_bound)
             wh_err_prefix(err, "signature check (%s) failed; %s is bound to %zu key%s (see "
@@ -189,9 +206,59 @@ int wh_trust_check_invoice(wh_server *srv, const wh_invoice *inv, wh_ns_key **bi
         goto done;
     }
     if (fresh)
-        rc = creators_to_bind(inv, bind, n_bind, err);
+        rc = creators_to_bind(inv, mirror, bind, n_bind, err);
 done:
     wh_keyring_free(kr);
     wh_ns_keys_free(bound, n_bound);
+    return rc;
+}
+
+int wh_trust_check_unsigned(wh_server *srv, const char *name, wh_err *err)
+{
+    if (srv->verify_none)
+        return 0;
+    wh_ns_key *bound = NULL;
+    size_t n_bound = 0;
+    int rc = wh_meta_ns_keys(srv->meta, name, &bound, &n_bound, err);
+    wh_ns_keys_free(bound, n_bound);
+    if (rc)
+        return rc;
+    if (n_bound)
+        return wh_err_set(err, WH_EFORBIDDEN, "%s is bound to signing keys: publish its "
+                          "versions signed, with `wharf push`", name);
+    int published = wh_meta_name_published(srv->meta, name, err);
+    if (published < 0)
+        return published;
+    /* The same rule as for signed invoices: a name with versions but no
+     * keys is the keyring's until an operator binds one. */
+    if (published)
+        return wh_err_set(err, WH_EFORBIDDEN, "%s has published versions but no bound keys: "
+                          "only a key of the server keyring may publish it; use a signed "
+                          "`wharf push`", name);
+    if (srv->new_names_keyring)
+        return wh_err_set(err, WH_EFORBIDDEN, "%s is a new name, and this server lets only "
+                          "keys of its keyring claim new names (--new-names keyring): publish "
+                          "it signed, with `wharf push`", name);
+    return 0;
+}
+
+int wh_trust_host_sign(wh_server *srv, wh_invoice *inv, char **toml, size_t *toml_len,
+                       char **json, size_t *json_len, wh_err *err)
+{
+    *toml = *json = NULL;
+    /* The host attests what it accepted; the posted signatures stay as sent. */
+    int rc = wh_sig_sign(inv, srv->host_key, WH_ROLE_HOST, (int64_t)time(NULL), err);
+    if (rc == WH_EEXIST)
+        return wh_err_set(err, WH_EINVAL, "invalid invoice: it already carries a signature "
+                          "by this server's host key");
+    if (!rc)
+        rc = wh_invoice_emit_toml(inv, toml, toml_len, err);
+    if (!rc)
+        rc = wh_invoice_emit_json(inv, json, json_len, err);
+    if (rc) {
+        free(*toml);
+        free(*json);
+        *toml = *json = NULL;
+    }
     return rc;
 }

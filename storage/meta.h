@@ -288,6 +288,9 @@ typedef struct wh_oci_manifest_put {
     const wh_invoice *invoice;
     const char *toml, *json;
     size_t toml_len, json_len;
+    /* With `invoice`: only while the name has no version and no bound key
+     * (WH_EFORBIDDEN otherwise), checked inside the transaction. */
+    bool new_name_only;
 } wh_oci_manifest_put;
 
 /*
@@ -373,8 +376,12 @@ int wh_meta_oci_upload_add(wh_meta *m, const char *id, const char *repo, wh_err 
 /* 1 with *repo (malloc'd) when the upload exists, 0 when not. */
 int wh_meta_oci_upload_get(wh_meta *m, const char *id, char **repo, wh_err *err);
 int wh_meta_oci_upload_remove(wh_meta *m, const char *id, wh_err *err);
-/* Forgets uploads started before cutoff; returns how many. */
-int wh_meta_oci_upload_expire(wh_meta *m, int64_t cutoff, wh_err *err);
+/* Forgets uploads started before cutoff whose bytes are gone (`alive`
+ * says false for the id: the store expired the session by its last write,
+ * so an upload still being written keeps its record); returns how many. */
+int wh_meta_oci_upload_expire(wh_meta *m, int64_t cutoff,
+                              bool (*alive)(const char *id, void *ctx), void *ctx,
+                              wh_err *err);
 
 /*
  * Garbage collection of OCI uploads that nothing references.

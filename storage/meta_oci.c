@@ -154,7 +154,7 @@ void wh_oci_manifest_recs_free(wh_oci_manifest_rec *v, size_t n)
     free(v);
 }
 
-enum { P_BLOB, P_MANIFEST, P_INSERT, P_REF, P_TAG, P_COUNT };
+enum { P_BLOB, P_MANIFEST, P_INSERT, P_REF, P_TAG, P_HELD, P_COUNT };
 
 static const char *const put_sql[P_COUNT] = {
     [P_BLOB] = "SELECT 1 FROM parcels WHERE sha256 = ?1",
@@ -170,6 +170,8 @@ static const char *const put_sql[P_COUNT] = {
               "VALUES (?1, ?2, ?3, ?4)",
     [P_TAG] = "INSERT OR REPLACE INTO oci_tags (repo, tag, sha256, updated_at) "
               "VALUES (?1, ?2, ?3, ?4)",
+    [P_HELD] = "SELECT 1 FROM invoices WHERE name = ?1 "
+               "UNION ALL SELECT 1 FROM namespace_keys WHERE name = ?1 LIMIT 1",
 };
 
 /* Checks that every reference exists, then records the manifest, its
@@ -238,6 +240,15 @@ int wh_meta_oci_manifest_put(wh_meta *m, const char *repo, const wh_oci_manifest
                           p->invoice->bindle.name, repo);
     tx t;
     int rc = tx_open(m, &t, put_sql, P_COUNT, err);
+    if (!rc && p->invoice && p->new_name_only) {
+        /* Checked again under the write lock: two first publishes of a
+         * name may both have seen it free. */
+        sqlite3_bind_text(t.st[P_HELD], 1, repo, -1, SQLITE_STATIC);
+        rc = tx_step(&t, P_HELD, "looking up a name", err);
+        if (rc > 0)
+            rc = wh_err_set(err, WH_EFORBIDDEN, "%s was published or bound meanwhile: it is "
+                            "no longer a new name", repo);
+    }
     if (!rc)
         rc = put_rows(&t, repo, p, err);
     if (!rc && p->invoice)
@@ -624,17 +635,48 @@ int wh_meta_oci_upload_remove(wh_meta *m, const char *id, wh_err *err)
     return rc < 0 ? rc : 0;
 }
 
-int wh_meta_oci_upload_expire(wh_meta *m, int64_t cutoff, wh_err *err)
+int wh_meta_oci_upload_expire(wh_meta *m, int64_t cutoff,
+                              bool (*alive)(const char *id, void *ctx), void *ctx,
+                              wh_err *err)
 {
+    /* The old ids first, then each checked and deleted on its own: the
+     * store is not asked while a statement holds the connection. */
     wh_meta_stmt x;
-    int rc = wh_meta_stmt_open(m, &x, "DELETE FROM oci_uploads WHERE started_at < ?1", err);
+    int rc = wh_meta_stmt_open(m, &x, "SELECT id FROM oci_uploads WHERE started_at < ?1", err);
     if (rc)
         return rc;
     sqlite3_bind_int64(x.st, 1, (sqlite3_int64)cutoff);
-    rc = sqlite3_step(x.st) == SQLITE_DONE ? sqlite3_changes(x.db)
-                                           : wh_meta_db_err(err, x.db, "expiring uploads");
+    char **ids = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = sqlite3_step(x.st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            char **nv = realloc(ids, nc * sizeof *nv);
+            if (!nv)
+                break;
+            ids = nv;
+            cap = nc;
+        }
+        if (!(ids[n] = strdup((const char *)sqlite3_column_text(x.st, 0))))
+            break;
+        n++;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = wh_meta_db_err(err, x.db, "listing old uploads");
+    else if (r == SQLITE_ROW)
+        rc = wh_err_set(err, WH_ENOMEM, "out of memory");
     wh_meta_stmt_close(&x);
-    return rc;
+    int removed = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (alive && alive(ids[i], ctx))
+            continue;
+        rc = wh_meta_oci_upload_remove(m, ids[i], err);
+        if (!rc)
+            removed++;
+    }
+    wh_strings_free(ids, n);
+    return rc ? rc : removed;
 }
 
 /* ---- garbage collection ---- */

@@ -568,6 +568,12 @@ static void test_blob_visible(void)
     wh_meta_close(m);
 }
 
+/* The upload whose id *ctx names still has its bytes. */
+static bool upload_alive(const char *id, void *ctx)
+{
+    return strcmp(id, *(const char **)ctx) == 0;
+}
+
 static void test_uploads(void)
 {
     char path[512];
@@ -590,12 +596,16 @@ static void test_uploads(void)
     CHECK_INT(wh_meta_oci_upload_remove(m, id1, &err), 0);
 
     CHECK_INT(wh_meta_oci_upload_add(m, id1, "app", &err), 0);
-    CHECK_INT(raw_int(path, "UPDATE oci_uploads SET started_at = 1000 WHERE repo = 'lib/x'"), 0);
-    CHECK_INT(wh_meta_oci_upload_expire(m, 2000, &err), 1);
+    CHECK_INT(raw_int(path, "UPDATE oci_uploads SET started_at = 1000"), 0);
+    /* Both are old; the one whose session still holds bytes stays. */
+    const char *alive_id = id1;
+    CHECK_INT(wh_meta_oci_upload_expire(m, 2000, upload_alive, &alive_id, &err), 1);
     CHECK_INT(wh_meta_oci_upload_get(m, id2, &repo, &err), 0);
     CHECK_INT(wh_meta_oci_upload_get(m, id1, &repo, &err), 1);
     free(repo);
-    CHECK_INT(wh_meta_oci_upload_expire(m, 2000, &err), 0);
+    CHECK_INT(wh_meta_oci_upload_expire(m, 1000, NULL, NULL, &err), 0);
+    CHECK_INT(wh_meta_oci_upload_expire(m, 2000, NULL, NULL, &err), 1);
+    CHECK_INT(wh_meta_oci_upload_get(m, id1, &repo, &err), 0);
     wh_meta_close(m);
 }
 
