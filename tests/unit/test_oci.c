@@ -14,7 +14,7 @@ static void test_repo_names(void)
 {
     static const char *const good[] = {
         "a", "0", "library/ubuntu", "a.b", "a_b", "a__b", "a-b", "a---b",
-        "a/b/c/d", "x9.y_z__w-v", "ghcr.io/org/app", "1/2",
+        "a/b/c/d", "x9.y_z__w-v", "registry.example/org/app", "1/2",
     };
     static const char *const bad[] = {
         "", "A", "Library/ubuntu", "a_", "_a", "-a", "a-", "a.", ".a", "a___b",
