@@ -171,6 +171,11 @@ int wh_invoice_emit_toml(const wh_invoice *inv, char **out, size_t *len,
 int wh_invoice_emit_json(const wh_invoice *inv, char **out, size_t *len,
                          wh_err *err);
 
+/* Both at once, from one conversion (what the server stores for each
+ * invoice); on failure neither is handed out. */
+int wh_invoice_emit_both(const wh_invoice *inv, char **toml, size_t *toml_len, char **json,
+                         size_t *json_len, wh_err *err);
+
 /*
  * Checks every rule of SPEC.md section 1 and returns WH_EINVAL with a precise
  * message on the first one broken: bindleVersion, the bindle name rules,

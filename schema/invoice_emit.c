@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "toml.h"
 
@@ -235,6 +236,37 @@ static int explain_to_json_failure(const wh_invoice *inv, wh_err *err)
                       "string that is not valid UTF-8");
 }
 
+/* The compact JSON text of a tree, in one pass (json_dumps sizes as it
+ * writes; json_dumpb would need a first pass to learn the size). */
+static int dump_json(const json_t *root, char **out, size_t *len, wh_err *err)
+{
+    char *buf = json_dumps(root, JSON_COMPACT);
+    if (!buf)
+        return wh_err_set(err, WH_ENOMEM, "out of memory writing JSON");
+    *out = buf;
+    if (len)
+        *len = strlen(buf);
+    return 0;
+}
+
+int wh_invoice_emit_both(const wh_invoice *inv, char **toml, size_t *toml_len, char **json,
+                         size_t *json_len, wh_err *err)
+{
+    *toml = *json = NULL;
+    json_t *root = wh_invoice_to_json(inv);
+    if (!root)
+        return explain_to_json_failure(inv, err);
+    int rc = wh_toml_emit(root, toml, toml_len, err);
+    if (!rc)
+        rc = dump_json(root, json, json_len, err);
+    if (rc) {
+        free(*toml);
+        *toml = NULL;
+    }
+    json_decref(root);
+    return rc;
+}
+
 int wh_invoice_emit_toml(const wh_invoice *inv, char **out, size_t *len,
                          wh_err *err)
 {
@@ -252,30 +284,13 @@ int wh_invoice_emit_toml(const wh_invoice *inv, char **out, size_t *len,
 int wh_invoice_emit_json(const wh_invoice *inv, char **out, size_t *len,
                          wh_err *err)
 {
-    const size_t flags = JSON_COMPACT;
     *out = NULL;
     if (len)
         *len = 0;
     json_t *root = wh_invoice_to_json(inv);
     if (!root)
         return explain_to_json_failure(inv, err);
-    int rc = 0;
-    size_t n = json_dumpb(root, NULL, 0, flags);
-    char *buf = n ? malloc(n + 1) : NULL;
-    if (!buf) {
-        rc = wh_err_set(err, WH_ENOMEM, "out of memory writing JSON");
-        goto done;
-    }
-    if (json_dumpb(root, buf, n, flags) != n) {
-        free(buf);
-        rc = wh_err_set(err, WH_ENOMEM, "writing JSON failed");
-        goto done;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    if (len)
-        *len = n;
-done:
+    int rc = dump_json(root, out, len, err);
     json_decref(root);
     return rc;
 }

@@ -51,6 +51,20 @@ int wh_toml_parse(const char *buf, size_t len, json_t **out, wh_err *err);
  */
 int wh_toml_emit(const json_t *root, char **out, size_t *len, wh_err *err);
 
+/*
+ * Nests a document that wh_toml_emit wrote under the bare key `key`, as
+ * text: "[key]" above its top-level pairs, and "key." put inside every
+ * table header.  Parsing the result gives {key: the document}.  It lets a
+ * reply carry an invoice whose canonical TOML is already at hand without
+ * formatting it again (most of the cost of answering a large POST).  Exact
+ * for wh_toml_emit's output: one pair or header per line, headers at the
+ * start of a line, strings on one line; lines inside a multi-line array
+ * value are followed by counting brackets outside strings.  *out is
+ * malloc'd (free), NUL-terminated.
+ */
+int wh_toml_nest(const char *doc, size_t len, const char *key, char **out, size_t *out_len,
+                 wh_err *err);
+
 #ifdef __cplusplus
 }
 #endif

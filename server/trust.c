@@ -252,13 +252,6 @@ int wh_trust_host_sign(wh_server *srv, wh_invoice *inv, char **toml, size_t *tom
         return wh_err_set(err, WH_EINVAL, "invalid invoice: it already carries a signature "
                           "by this server's host key");
     if (!rc)
-        rc = wh_invoice_emit_toml(inv, toml, toml_len, err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, json, json_len, err);
-    if (rc) {
-        free(*toml);
-        free(*json);
-        *toml = *json = NULL;
-    }
+        rc = wh_invoice_emit_both(inv, toml, toml_len, json, json_len, err);
     return rc;
 }

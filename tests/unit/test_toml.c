@@ -1,6 +1,7 @@
 /*
  * test_toml.c - the TOML <-> json_t bridge (schema/toml.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,6 +287,55 @@ static void test_emit_refuses_non_objects(void)
     json_decref(o);
 }
 
+/* A document emitted, nested under a key by text, parses back as
+ * {key: document}; for tables, arrays of tables, long arrays, and strings
+ * and keys that hold brackets, quotes and newlines. */
+static void check_nest(const char *json_text)
+{
+    json_error_t je;
+    json_t *doc = json_loads(json_text, 0, &je);
+    CHECK(doc != NULL);
+    if (!doc)
+        return;
+    char *emitted = NULL, *nested = NULL;
+    size_t elen = 0, nlen = 0;
+    wh_err err;
+    CHECK_INT(wh_toml_emit(doc, &emitted, &elen, &err), 0);
+    CHECK_INT(wh_toml_nest(emitted, elen, "invoice", &nested, &nlen, &err), 0);
+    CHECK_INT((long)strlen(nested), (long)nlen);
+    json_t *back = NULL;
+    CHECK_INT(wh_toml_parse(nested, nlen, &back, &err), 0);
+    json_t *want = json_pack("{s:O}", "invoice", doc);
+    CHECK(back && json_equal(back, want));
+    json_decref(want);
+    json_decref(back);
+    json_decref(doc);
+    free(emitted);
+    free(nested);
+}
+
+static void test_nest(void)
+{
+    check_nest("{}");
+    check_nest("{\"bindleVersion\":\"1.0.0\",\"yanked\":false}");
+    check_nest("{\"bindle\":{\"name\":\"a/b\",\"version\":\"1.0.0\",\"authors\":[\"x\",\"y\"]},"
+               "\"annotations\":{\"[not a header]\":\"v\",\"k\":\"line1\\n[fake]\\n\\\"q\"},"
+               "\"parcel\":[{\"label\":{\"sha256\":\"ab\",\"name\":\"[x].wasm\","
+               "\"feature\":{\"my section\":{\"a b\":\"]\"}}},"
+               "\"conditions\":{\"memberOf\":[\"g\"]}},{\"label\":{\"sha256\":\"cd\"}}],"
+               "\"group\":[{\"name\":\"g\",\"required\":false}],"
+               "\"signature\":[{\"by\":\"A [b]\",\"at\":1}]}");
+    /* An array long enough for toml++ to break it over lines. */
+    char big[8192] = "{\"bindle\":{\"authors\":[";
+    for (int i = 0; i < 200; i++) {
+        char item[40];
+        snprintf(item, sizeof item, "%s\"[author %d]\"", i ? "," : "", i);
+        strcat(big, item);
+    }
+    strcat(big, "]},\"nested\":{\"arr\":[[1,2],[3,[4,5]]]}}");
+    check_nest(big);
+}
+
 int main(void)
 {
     RUN(test_scalar_types);
@@ -297,5 +347,6 @@ int main(void)
     RUN(test_emit_nulls_and_tables);
     RUN(test_emit_deterministic);
     RUN(test_emit_refuses_non_objects);
+    RUN(test_nest);
     return unit_done("toml");
 }
