@@ -81,8 +81,9 @@ int wh_meta_invoice_insert(wh_meta_conn *c, const wh_invoice *inv, const char *t
 int wh_meta_doc_from_row(sqlite3_stmt *st, wh_invoice_doc **out, wh_err *err);
 
 /*
- * Registers the SQL functions search needs (wh_semver_match) on a new
- * connection (meta_search.c); the store calls it before any query runs.
+ * Binds a new connection to its database file's search index
+ * (meta_search.c, storage/search_index.h); the store calls it before any
+ * query runs.
  */
 int wh_meta_search_register(sqlite3 *db, wh_err *err);
 
