@@ -36,7 +36,6 @@ enum stmt_id {
     ST_INVOICE_GET,
     ST_INVOICE_INSERT,
     ST_LABEL_INSERT,
-    ST_FTS_INSERT,
     ST_YANK,
     ST_PARCEL_ADD,
     ST_PARCEL_HAS,
@@ -57,9 +56,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LABEL_INSERT] =
         "INSERT INTO invoice_parcels (invoice_id, idx, sha256, size, media_type, name) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_FTS_INSERT] =
-        "INSERT INTO invoice_fts (rowid, name, version, authors, description) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_YANK] =
         "UPDATE invoices SET yanked = 1, yanked_reason = ?3, doc_toml = ?4, doc_json = ?5 "
         "WHERE name = ?1 AND version = ?2 AND yanked = 0",
@@ -498,14 +494,7 @@ int wh_meta_invoice_insert(wh_meta_conn *c, const wh_invoice *inv, const char *t
         if (rc)
             return rc;
     }
-
-    st = c->st[ST_FTS_INSERT];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, inv->bindle.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, inv->bindle.version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, authors, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, desc, -1, SQLITE_STATIC);
-    return step_done(c, ST_FTS_INSERT, err, "indexing an invoice");
+    return 0;
 }
 
 int wh_meta_invoice_create(wh_meta *m, const wh_invoice *inv, const char *toml,
