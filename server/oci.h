@@ -86,6 +86,10 @@ int wh_oci_bindle_view(wh_server *srv, const char *name, const char *version,
 int wh_oci_put_from_manifest(const wh_oci_manifest *m, wh_oci_manifest_put *p, wh_err *err);
 void wh_oci_put_clear(wh_oci_manifest_put *p);
 
+/* The description of the tokens /v2/token mints for htpasswd users; the
+ * collector deletes them a day after they expired. */
+#define WH_OCI_LOGIN_TOKEN_PREFIX "oci login "
+
 /* The collector of OCI uploads that nothing references (oci_gc.c): a
  * thread that wakes every gc-interval seconds; stop joins it. */
 int wh_oci_gc_start(wh_server *srv, wh_err *err);

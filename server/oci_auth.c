@@ -202,7 +202,7 @@ static void mint_token(wh_req *req)
                             "the request is no longer a user's");
     if (wh_scopes_format(id.scopes, canon, sizeof canon, &e) != 0)
         return wh_oci_error_err(req, NULL, &e);
-    snprintf(desc, sizeof desc, "oci login %s", id.name);
+    snprintf(desc, sizeof desc, WH_OCI_LOGIN_TOKEN_PREFIX "%s", id.name);
     time_t now = time(NULL);
     t.description = desc;
     t.scopes = canon;

@@ -108,14 +108,18 @@ static void collect(wh_server *srv)
     int rows = wh_meta_oci_upload_expire(srv->meta, cutoff, session_alive, srv, &e);
     if (rows < 0)
         wh_log(srv, WH_LOG_ERROR, "gc: expiring uploads: %s", e.msg);
+    int tokens = wh_meta_token_purge(srv->meta, (int64_t)time(NULL) - 86400,
+                                     WH_OCI_LOGIN_TOKEN_PREFIX, &e);
+    if (tokens < 0)
+        wh_log(srv, WH_LOG_ERROR, "gc: purging expired login tokens: %s", e.msg);
     size_t blobs = 0;
     if (wh_oci_gc_run(srv, cutoff, &blobs, &e) != 0)
         wh_log(srv, WH_LOG_ERROR, "gc: %s", e.msg);
-    if (sessions > 0 || rows > 0 || blobs > 0)
+    if (sessions > 0 || rows > 0 || blobs > 0 || tokens > 0)
         wh_log(srv, WH_LOG_INFO,
                "gc: removed %zu unreferenced blob(s), %d expired upload session(s), "
-               "%d upload record(s)",
-               blobs, sessions > 0 ? sessions : 0, rows > 0 ? rows : 0);
+               "%d upload record(s), %d expired login token(s)",
+               blobs, sessions > 0 ? sessions : 0, rows > 0 ? rows : 0, tokens > 0 ? tokens : 0);
 }
 
 static void *gc_main(void *arg)

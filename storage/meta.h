@@ -169,6 +169,11 @@ int wh_meta_token_list(wh_meta *m, wh_token_rec **out, size_t *n,
 int wh_meta_token_revoke(wh_meta *m, const char *id, int64_t at,
                          wh_err *err);
 
+/* Deletes tokens that expired before `before` and whose description
+ * starts with `prefix` (the short-lived ones minted for OCI logins, which
+ * would otherwise pile up, one per login); returns how many. */
+int wh_meta_token_purge(wh_meta *m, int64_t before, const char *prefix, wh_err *err);
+
 void wh_token_rec_clear(wh_token_rec *t);
 void wh_token_recs_free(wh_token_rec *v, size_t n);
 

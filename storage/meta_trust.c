@@ -143,6 +143,23 @@ done:
     return 0;
 }
 
+int wh_meta_token_purge(wh_meta *m, int64_t before, const char *prefix, wh_err *err)
+{
+    wh_meta_stmt x;
+    int rc = wh_meta_stmt_open(m, &x,
+                               "DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at < ?1 "
+                               "AND substr(description, 1, length(?2)) = ?2",
+                               err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(x.st, 1, before);
+    sqlite3_bind_text(x.st, 2, prefix, -1, SQLITE_STATIC);
+    rc = sqlite3_step(x.st) == SQLITE_DONE ? sqlite3_changes(x.db)
+                                           : wh_meta_db_err(err, x.db, "purging tokens");
+    wh_meta_stmt_close(&x);
+    return rc;
+}
+
 int wh_meta_token_revoke(wh_meta *m, const char *id, int64_t at, wh_err *err)
 {
     wh_token_rec t;

@@ -850,6 +850,22 @@ static void test_tokens(void)
         CHECK_STR(v[1].description, "");
     }
     wh_token_recs_free(v, n);
+
+    /* Purging takes the expired tokens of that description only. */
+    wh_token_rec login = {.id = "1111111111111111", .description = (char *)"oci login bob",
+                          .scopes = (char *)"read:*", .created_at = 100, .expires_at = 200};
+    wh_token_rec fresh = login;
+    memcpy(fresh.id, "2222222222222222", sizeof fresh.id);
+    fresh.expires_at = 5000;
+    CHECK_INT(wh_meta_token_add(m, &login, &err), 0);
+    CHECK_INT(wh_meta_token_add(m, &fresh, &err), 0);
+    CHECK_INT(wh_meta_token_purge(m, 1000, "oci login ", &err), 1);
+    CHECK_INT(wh_meta_token_get(m, "1111111111111111", &got, &err), WH_ENOTFOUND);
+    CHECK_INT(wh_meta_token_get(m, "2222222222222222", &got, &err), 0);
+    wh_token_rec_clear(&got);
+    CHECK_INT(wh_meta_token_get(m, "00112233aabbccdd", &got, &err), 0); /* "ci", expired at 200 */
+    wh_token_rec_clear(&got);
+    CHECK_INT(wh_meta_token_purge(m, 1000, "oci login ", &err), 0);
     wh_meta_close(m);
 }
 
