@@ -380,7 +380,19 @@ static int set_invoice_annotations(wh_invoice *inv, const wh_oci_manifest *m,
     wh_kv own[] = {{(char *)WH_OCI_ANN_MANIFEST, digest},
                    {(char *)WH_OCI_ANN_MEDIA_TYPE, m->media_type}};
     const wh_kvmap own_map = {own, 2};
-    const wh_kvmap *maps[] = {&m->annotations, extra, &own_map};
+    /* The manifest's own wharf.* keys go: only Wharf writes those, and one
+     * pushed as wharf.mirror.source would pass the push off as a mirror of
+     * whatever it names (the mirror gives it in `extra`). */
+    wh_kvmap theirs = {NULL, 0};
+    if (m->annotations.n) {
+        theirs.items = wh_arena_alloc(&inv->arena, m->annotations.n * sizeof *theirs.items);
+        if (!theirs.items)
+            return wh_err_set(err, WH_ENOMEM, "out of memory");
+        for (size_t i = 0; i < m->annotations.n; i++)
+            if (strncmp(m->annotations.items[i].key, "wharf.", 6) != 0)
+                theirs.items[theirs.n++] = m->annotations.items[i];
+    }
+    const wh_kvmap *maps[] = {&theirs, extra, &own_map};
     inv->has_annotations = true;
     return merge_maps(&inv->arena, maps, 3, "annotations", &inv->annotations, err);
 }

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "htpasswd.h"
+#include "oci.h"
 #include "token.h"
 
 /* What a request without credentials is told. */
@@ -147,21 +148,16 @@ static wh_principal *authenticate(wh_req *req)
     return p;
 }
 
-/* The OCI routes that look at credentials even when reads are open: the
- * version check and the token endpoint (server/oci_auth.c). */
-static bool oci_login_path(const char *path)
-{
-    return strcmp(path, "/v2") == 0 || strcmp(path, "/v2/") == 0 ||
-           strcmp(path, "/v2/token") == 0;
-}
-
 bool wh_auth_slow(wh_req *req)
 {
     const wh_server *srv = req->srv;
     if (srv->auth_none || !srv->htpasswd)
         return false;
+    /* Open reads never look at credentials; but on /v2 a GET may need more
+     * than read (an upload's status needs push), and the version check and
+     * the token endpoint look at them anyway. */
     bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    if (read && !srv->read_token && !oci_login_path(req->path))
+    if (read && !srv->read_token && !req->oci)
         return false;
     const char *h = wh_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || strncasecmp(h, "Basic ", 6) != 0)
@@ -190,6 +186,11 @@ static void reply_unauth(wh_req *req, const char *msg)
     wh_reply_error(req, MHD_HTTP_UNAUTHORIZED, "%s", msg);
     if (!req->resp)
         return;
+    if (req->oci) {
+        /* OCI clients follow only the token flow's challenge. */
+        wh_oci_challenge(req, NULL, 0);
+        return;
+    }
     MHD_add_response_header(req->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                             "Bearer realm=\"wharf\"");
     MHD_add_response_header(req->resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,

@@ -51,6 +51,11 @@ void wh_oci_error_err(wh_req *req, const char *code, const wh_err *err);
  * when not, the 401 (with the challenge) or 403 is set and false returned. */
 bool wh_oci_allow(wh_req *req, unsigned action, const char *repo);
 
+/* Adds the Bearer challenge of /v2/token to a 401 already set: with the
+ * scope `action` (WH_SCOPE_*) on `repo`, or none when repo is NULL.  Also
+ * what auth.c sends for OCI requests. */
+void wh_oci_challenge(wh_req *req, const char *repo, unsigned action);
+
 /* Handlers, called by oci_route.c with a valid repo and digests as hex. */
 void wh_oci_route_base(wh_req *req);
 void wh_oci_route_token(wh_req *req);

@@ -61,7 +61,7 @@ static bool host_ok(const char *h)
 /* Adds the Bearer challenge to the reply: the token endpoint as the client
  * reached this server, and the scope that was missing (none when repo is
  * NULL). */
-static void add_challenge(wh_req *req, const char *repo, unsigned action)
+void wh_oci_challenge(wh_req *req, const char *repo, unsigned action)
 {
     if (!req->resp)
         return;
@@ -83,7 +83,7 @@ static void add_challenge(wh_req *req, const char *repo, unsigned action)
 static void unauthorized(wh_req *req, const char *repo, unsigned action, const char *msg)
 {
     wh_oci_error(req, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED", "%s", msg);
-    add_challenge(req, repo, action);
+    wh_oci_challenge(req, repo, action);
 }
 
 bool wh_oci_allow(wh_req *req, unsigned action, const char *repo)

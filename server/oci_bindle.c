@@ -4,8 +4,9 @@
  *
  * A bindle that came in as an OCI manifest is that manifest: its invoice
  * names it (WH_OCI_ANN_MANIFEST), and when the manifest is stored in the
- * repository it is served byte for byte, so a push then a pull gives the
- * same digest.  A push records the link (bindle_version) with the bindle;
+ * repository and lists the bindle's parcels it is served byte for byte, so
+ * a push then a pull gives the same digest (and until then the bindle has
+ * no OCI view).  A push records the link (bindle_version) with the bindle;
  * a bindle that names a manifest stored apart from it (a mirror posts the
  * invoice and pushes the manifest separately) is linked here, on the first
  * lookup, by storing the manifest again with bindle_version, which only
@@ -53,17 +54,59 @@ static int link_view(wh_server *srv, const char *name, const char *version,
     return rc;
 }
 
-/* The manifest the bindle was made from, when it is stored in repo `name`:
- * 1 with sha256, 0 when not. */
+/* Whether manifest m lists exactly the invoice's parcels (config and
+ * layers, each blob once, with the labels' sizes): an annotation is only a
+ * claim, and a bindle must not be served as a manifest its signatures do
+ * not cover. */
+static bool lists_parcels(const wh_oci_manifest *m, const wh_invoice *inv)
+{
+    if (m->is_index)
+        return false;
+    size_t unique = 0;
+    for (size_t i = 0; i <= m->n_layers; i++) {
+        const wh_oci_desc *d = i == 0 ? (m->has_config ? &m->config : NULL) : &m->layers[i - 1];
+        if (!d)
+            continue;
+        const wh_parcel *p = wh_invoice_find_parcel(inv, d->sha256);
+        if (!p || p->label.size != d->size)
+            return false;
+        bool seen = (i > 0 && m->has_config && strcmp(m->config.sha256, d->sha256) == 0);
+        for (size_t k = 0; !seen && k + 1 < i; k++)
+            seen = strcmp(m->layers[k].sha256, d->sha256) == 0;
+        unique += !seen;
+    }
+    return unique == inv->n_parcels;
+}
+
+/*
+ * The manifest the bindle was made from, when its invoice names one: 1
+ * with sha256 when it is stored in repo `name` and lists the bindle's
+ * parcels, WH_ENOTFOUND when it is not stored (yet: a mirror stores it
+ * after the invoice) or lists other blobs, 0 when the invoice names none.
+ * A bindle that names a manifest never gets a generated view instead: that
+ * would stand for it for good, and an OCI pull would not give the digest
+ * its source had.
+ */
 static int made_from(wh_server *srv, const char *name, const char *version,
                      const wh_invoice *inv, char sha256[65], wh_err *err)
 {
     const char *digest = annotation(inv, WH_OCI_ANN_MANIFEST);
     char hex[65];
-    if (!digest || wh_oci_digest_parse(digest, hex, NULL) != 0)
+    if (!digest)
         return 0;
+    if (wh_oci_digest_parse(digest, hex, NULL) != 0)
+        return wh_err_set(err, WH_ENOTFOUND, "bindle %s/%s names a malformed manifest digest",
+                          name, version);
     wh_oci_manifest_rec rec = {0};
+    wh_oci_manifest *m = NULL;
     int rc = wh_meta_oci_manifest_get(srv->meta, name, hex, &rec, err);
+    if (rc == 0)
+        rc = wh_err_set(err, WH_ENOTFOUND, "bindle %s/%s was made from manifest sha256:%s, "
+                        "which is not stored yet", name, version, hex);
+    if (rc == 1 && (wh_oci_manifest_parse(rec.body, rec.len, rec.media_type, &m, NULL) != 0 ||
+                    !lists_parcels(m, inv)))
+        rc = wh_err_set(err, WH_ENOTFOUND, "bindle %s/%s names manifest sha256:%s, which does "
+                        "not list its parcels", name, version, hex);
     if (rc == 1) {
         memcpy(sha256, hex, 65);
         /* Serving does not depend on the link: without it the next lookup
@@ -73,6 +116,7 @@ static int made_from(wh_server *srv, const char *name, const char *version,
             wh_log(srv, WH_LOG_WARN, "cannot link %s/%s to manifest sha256:%s: %s", name,
                    version, hex, e.msg);
     }
+    wh_oci_manifest_free(m);
     wh_oci_manifest_rec_clear(&rec);
     return rc;
 }

@@ -79,40 +79,66 @@ int wh_oci_put_from_manifest(const wh_oci_manifest *m, wh_oci_manifest_put *p, w
     p->subject = m->has_subject ? m->subject.sha256 : NULL;
     p->annotations = NULL;
     p->blobs = p->manifests = NULL;
+    p->blob_sizes = NULL;
     p->n_blobs = p->n_manifests = 0;
     char *ann = NULL;
     const char **v = NULL;
+    uint64_t *sizes = NULL;
     size_t cap = m->is_index ? m->n_manifests : m->n_layers + 1;
     if (m->annotations.n && !(ann = annotations_json(&m->annotations)))
         goto oom;
     v = calloc(cap ? cap : 1, sizeof *v);
-    if (!v)
+    sizes = calloc(cap ? cap : 1, sizeof *sizes);
+    if (!v || !sizes)
         goto oom;
     size_t n = 0;
     if (m->is_index) {
+        free(sizes);
         for (size_t i = 0; i < m->n_manifests; i++)
             if (!listed(v, n, m->manifests[i].sha256))
                 v[n++] = m->manifests[i].sha256;
         p->manifests = v;
         p->n_manifests = n;
     } else {
-        if (m->has_config)
-            v[n++] = m->config.sha256;
-        for (size_t i = 0; i < m->n_layers; i++)
-            if (!listed(v, n, m->layers[i].sha256))
-                v[n++] = m->layers[i].sha256;
+        for (size_t i = 0; i <= m->n_layers; i++) {
+            const wh_oci_desc *d = i == 0 ? (m->has_config ? &m->config : NULL)
+                                          : &m->layers[i - 1];
+            if (!d)
+                continue;
+            size_t k = 0;
+            while (k < n && strcmp(v[k], d->sha256) != 0)
+                k++;
+            if (k < n && sizes[k] != d->size) {
+                wh_err_set(err, WH_EINVAL, "blob sha256:%s is listed with two sizes, %llu and "
+                           "%llu", d->sha256, (unsigned long long)sizes[k],
+                           (unsigned long long)d->size);
+                free(v);
+                free(sizes);
+                free(ann);
+                return WH_EINVAL;
+            }
+            if (k == n) {
+                v[n] = d->sha256;
+                sizes[n++] = d->size;
+            }
+        }
         p->blobs = v;
+        p->blob_sizes = sizes;
         p->n_blobs = n;
     }
     p->annotations = ann;
     return 0;
 oom:
     free(ann);
+    free(v);
+    free(sizes);
     return wh_err_set(err, WH_ENOMEM, "out of memory");
 }
 
 void wh_oci_put_clear(wh_oci_manifest_put *p)
 {
+    free((void *)p->blob_sizes);
+    p->blob_sizes = NULL;
     free((void *)p->blobs);
     free((void *)p->manifests);
     free((void *)p->annotations);
@@ -218,8 +244,20 @@ static int bindle_exists(wh_server *srv, const char *repo, const char *version, 
     return 1;
 }
 
-/* The manifest a tag names: 1 with sha, or 0 with the reply set. */
-static int resolve_tag(wh_req *req, const char *repo, const char *tag, char sha[65])
+/* A GET whose bindle has no recorded view yet: making one writes (the
+ * config parcel, fsynced, and a transaction), which must not happen on an
+ * event thread, so the request finishes on the offload pool. */
+typedef struct get_ctx {
+    char repo[WH_OCI_MAX_REPO + 1];
+    char ref[WH_OCI_MAX_TAG + 80];
+} get_ctx;
+
+enum { TAG_REPLIED = 0, TAG_FOUND = 1, TAG_DEFER = 2 };
+
+/* The manifest a tag names: TAG_FOUND with sha, TAG_REPLIED with the reply
+ * set, or TAG_DEFER when the bindle's view must be made and `may_defer`. */
+static int resolve_tag(wh_req *req, const char *repo, const char *tag, char sha[65],
+                       bool may_defer)
 {
     wh_server *srv = req->srv;
     wh_err e;
@@ -229,19 +267,26 @@ static int resolve_tag(wh_req *req, const char *repo, const char *tag, char sha[
         int rc = bindle_exists(srv, repo, version, &yanked, &e);
         if (rc < 0) {
             wh_oci_error_err(req, "MANIFEST_UNKNOWN", &e);
-            return 0;
+            return TAG_REPLIED;
         }
         if (rc == 1) {
             if (yanked) {
                 wh_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN",
                              "bindle %s/%s is yanked", repo, version);
-                return 0;
+                return TAG_REPLIED;
             }
-            if (wh_oci_bindle_view(srv, repo, version, sha, &e) != 0) {
+            rc = wh_meta_oci_bindle_view(srv->meta, repo, version, sha, &e);
+            if (rc == 1)
+                return TAG_FOUND;
+            if (rc == 0 && may_defer)
+                return TAG_DEFER;
+            if (rc == 0)
+                rc = wh_oci_bindle_view(srv, repo, version, sha, &e);
+            if (rc != 0) {
                 wh_oci_error_err(req, "MANIFEST_UNKNOWN", &e);
-                return 0;
+                return TAG_REPLIED;
             }
-            return 1;
+            return TAG_FOUND;
         }
     }
     int rc = wh_meta_oci_tag_get(srv->meta, repo, tag, sha, &e);
@@ -249,30 +294,71 @@ static int resolve_tag(wh_req *req, const char *repo, const char *tag, char sha[
         wh_oci_error_err(req, "MANIFEST_UNKNOWN", &e);
     else if (rc == 0)
         wh_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN", "%s has no tag %s", repo, tag);
-    return rc > 0;
+    return rc > 0 ? TAG_FOUND : TAG_REPLIED;
+}
+
+/* Answers a GET or HEAD of a manifest; false when it must finish on the
+ * offload pool instead (only when may_defer). */
+static bool serve_manifest(wh_req *req, const char *repo, const char *ref, bool may_defer)
+{
+    bool by_digest;
+    char sha[65];
+    if (!parse_ref(req, ref, &by_digest, sha))
+        return true;
+    if (!by_digest) {
+        int t = resolve_tag(req, repo, ref, sha, may_defer);
+        if (t != TAG_FOUND)
+            return t != TAG_DEFER;
+    }
+    wh_err e;
+    wh_oci_manifest_rec rec = {0};
+    int rc = wh_meta_oci_manifest_get(req->srv->meta, repo, sha, &rec, &e);
+    bool yanked = false;
+    /* A bindle's view goes with the bindle: yanked, it is not served by
+     * digest either. */
+    if (rc == 1 && rec.bindle_version) {
+        int b = bindle_exists(req->srv, repo, rec.bindle_version, &yanked, &e);
+        if (b < 0)
+            rc = b;
+    }
+    if (rc < 0)
+        wh_oci_error_err(req, "MANIFEST_UNKNOWN", &e);
+    else if (rc == 0 || yanked)
+        wh_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN",
+                     "%s has no manifest sha256:%s%s", repo, sha,
+                     yanked ? " (its bindle is yanked)" : "");
+    else
+        reply_manifest(req, &rec);
+    wh_oci_manifest_rec_clear(&rec);
+    return true;
+}
+
+static void get_end(wh_req *req)
+{
+    const get_ctx *c = req->ctx;
+    serve_manifest(req, c->repo, c->ref, false);
+}
+
+static void get_cleanup(wh_req *req)
+{
+    free(req->ctx);
+    req->ctx = NULL;
 }
 
 static void get_manifest(wh_req *req, const char *repo, const char *ref)
 {
     if (!wh_oci_allow(req, WH_SCOPE_READ, repo))
         return;
-    bool by_digest;
-    char sha[65];
-    if (!parse_ref(req, ref, &by_digest, sha))
+    if (serve_manifest(req, repo, ref, true))
         return;
-    if (!by_digest && !resolve_tag(req, repo, ref, sha))
-        return;
-    wh_err e;
-    wh_oci_manifest_rec rec = {0};
-    int rc = wh_meta_oci_manifest_get(req->srv->meta, repo, sha, &rec, &e);
-    if (rc < 0)
-        wh_oci_error_err(req, "MANIFEST_UNKNOWN", &e);
-    else if (rc == 0)
-        wh_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN",
-                     "%s has no manifest sha256:%s", repo, sha);
-    else
-        reply_manifest(req, &rec);
-    wh_oci_manifest_rec_clear(&rec);
+    get_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return wh_oci_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "UNKNOWN", "out of memory");
+    snprintf(c->repo, sizeof c->repo, "%s", repo);
+    snprintf(c->ref, sizeof c->ref, "%s", ref);
+    req->ctx = c;
+    req->on_cleanup = get_cleanup;
+    req->on_end = get_end;
 }
 
 /* ---- DELETE ---- */
@@ -617,8 +703,11 @@ static void push_bindle(wh_req *req, const put_ctx *c, const wh_oci_manifest *m,
     p->json = json;
     p->json_len = json_len;
     rc = wh_meta_oci_manifest_put(srv->meta, c->repo, p, &e);
-    if (rc == WH_EEXIST && existing_bindle(req, c->repo, version, p->sha256, m))
-        goto done;   /* another push of the version won the race */
+    /* Another push won the race: of this version (EEXIST), or of the
+     * name's first version (EFORBIDDEN), which may be this very one. */
+    if ((rc == WH_EEXIST || rc == WH_EFORBIDDEN) &&
+        existing_bindle(req, c->repo, version, p->sha256, m))
+        goto done;
     if (rc) {
         put_failed(req, m, &e);
         goto done;
@@ -697,9 +786,22 @@ static void put_end(wh_req *req)
     if (!blobs_visible(req, c->repo, &p))
         goto done;
     char version[WH_OCI_MAX_TAG + 1];
-    if (!c->by_digest && !m->is_index && tag_version(c->repo, c->ref, version, sizeof version)) {
+    bool semver = !c->by_digest && tag_version(c->repo, c->ref, version, sizeof version);
+    if (semver && !m->is_index) {
         push_bindle(req, c, m, &p, version);
         goto done;
+    }
+    if (semver) {
+        /* An index under a SemVer tag is not a bindle, but GET of that tag
+         * is what clients take for the release: the version belongs to the
+         * bindle, and the name's signers hold the version namespace. */
+        if (existing_bindle(req, c->repo, version, sha, m))
+            goto done;
+        int trc = wh_trust_check_unsigned(srv, c->repo, &e);
+        if (trc) {
+            wh_oci_error_err(req, "DENIED", &e);
+            goto done;
+        }
     }
     p.tag = c->by_digest ? NULL : c->ref;
     if (wh_meta_oci_manifest_put(srv->meta, c->repo, &p, &e) != 0) {

@@ -11,6 +11,7 @@
  * signature, then stores its canonical TOML and JSON forms, which are what
  * every later GET serves.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -141,11 +142,15 @@ static void create_end(wh_req *req)
         rc = wh_err_set(&e, WH_ENOMEM, "out of memory");
         goto fail;
     }
+    /* Between asking which parcels are stored and recording the invoice
+     * that references them, the collector (oci_gc.c) must not drop one of
+     * them: it would be counted as stored, and be gone. */
+    pthread_rwlock_rdlock(&srv->blob_gate);
     rc = wh_meta_missing(srv->meta, inv, missing, &n_missing, &e);
-    if (rc)
-        goto fail;
-    rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, bind, n_bind,
-                                &e);
+    if (!rc)
+        rc = wh_meta_invoice_create(srv->meta, inv, toml, toml_len, json, json_len, bind,
+                                    n_bind, &e);
+    pthread_rwlock_unlock(&srv->blob_gate);
     if (rc)
         goto fail;
     if (n_bind)

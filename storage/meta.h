@@ -281,6 +281,7 @@ typedef struct wh_oci_manifest_put {
     const char *body;
     size_t len;
     const char *const *blobs;      /* referenced blobs (config, layers) */
+    const uint64_t *blob_sizes;    /* their sizes as the manifest says; NULL: unchecked */
     size_t n_blobs;
     const char *const *manifests;  /* referenced manifests (an index's) */
     size_t n_manifests;
@@ -301,7 +302,8 @@ typedef struct wh_oci_manifest_put {
 /*
  * Stores a manifest under `repo`, in one transaction: checks that every
  * referenced blob is stored (WH_ENOTFOUND naming the first that is not: the
- * OCI error MANIFEST_BLOB_UNKNOWN) and every referenced manifest exists in
+ * OCI error MANIFEST_BLOB_UNKNOWN) with the size the manifest gives it
+ * (WH_EINVAL otherwise) and every referenced manifest exists in
  * repo (WH_ENOTFOUND likewise), records the references, moves the tag, and
  * creates the invoice when one is given (WH_EEXIST when NAME/VERSION is
  * taken).  Storing a manifest already stored is a no-op apart from the tag.

@@ -157,7 +157,7 @@ void wh_oci_manifest_recs_free(wh_oci_manifest_rec *v, size_t n)
 enum { P_BLOB, P_MANIFEST, P_INSERT, P_REF, P_TAG, P_HELD, P_COUNT };
 
 static const char *const put_sql[P_COUNT] = {
-    [P_BLOB] = "SELECT 1 FROM parcels WHERE sha256 = ?1",
+    [P_BLOB] = "SELECT size FROM parcels WHERE sha256 = ?1",
     [P_MANIFEST] = "SELECT 1 FROM oci_manifests WHERE repo = ?1 AND sha256 = ?2",
     /* Pushed again, a manifest keeps its row; only a bindle it did not
      * stand for yet is recorded, so that the bindle finds its view. */
@@ -180,10 +180,21 @@ static int put_rows(tx *t, const char *repo, const wh_oci_manifest_put *p, wh_er
 {
     int rc;
     for (size_t i = 0; i < p->n_blobs; i++) {
-        sqlite3_bind_text(t->st[P_BLOB], 1, p->blobs[i], -1, SQLITE_STATIC);
-        rc = tx_step(t, P_BLOB, "looking up a blob", err);
-        if (rc <= 0)
-            return rc ? rc : wh_err_set(err, WH_ENOTFOUND, "blob %s is not stored", p->blobs[i]);
+        sqlite3_stmt *st = t->st[P_BLOB];
+        sqlite3_bind_text(st, 1, p->blobs[i], -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        uint64_t size = r == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return wh_meta_db_err(err, t->db, "looking up a blob");
+        if (r == SQLITE_DONE)
+            return wh_err_set(err, WH_ENOTFOUND, "blob %s is not stored", p->blobs[i]);
+        /* A descriptor's size is part of what it promises: a manifest that
+         * gets it wrong would make a bindle whose label lies. */
+        if (p->blob_sizes && p->blob_sizes[i] != size)
+            return wh_err_set(err, WH_EINVAL, "blob sha256:%s is %llu bytes, not %llu as the "
+                              "manifest says", p->blobs[i], (unsigned long long)size,
+                              (unsigned long long)p->blob_sizes[i]);
     }
     for (size_t i = 0; i < p->n_manifests; i++) {
         sqlite3_bind_text(t->st[P_MANIFEST], 1, repo, -1, SQLITE_STATIC);

@@ -318,6 +318,7 @@ expect_rc "wharfd mirror without --to is a usage error" 2 "usage: wharfd mirror"
 # ---- the Bearer token flow: a second wharfd, reads behind tokens
 DATA2="$TMP/data2"
 TOKEN2=$("$WHARFD" token create --scopes '*:*' --data "$DATA2" 2>/dev/null)
+: >"$TMP/w2.log"
 "$WHARFD" --listen 127.0.0.1:0 --data "$DATA2" --verify none --read-auth token \
   --htpasswd "$FIX/htpasswd" 2>"$TMP/w2.log" &
 W2_PID=$!

@@ -389,14 +389,39 @@ expect_oci "and it cannot be deleted by digest either" 405 UNSUPPORTED
 # A bindle posted through /v1 naming a manifest pushed apart from it, as a
 # mirror does: that manifest is its view, and is protected as one.
 push in-hello:1.0.0 app/mirror:src
-printf 'bindleVersion = "1.0.0"\n\n[bindle]\nname = "app/mirror"\nversion = "1.0.0"\n\n[annotations]\n"wharf.oci.manifest" = "sha256:%s"\n\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "application/wasm"\nname = "hello.wasm"\nsize = %s\n' \
-  "$MAN" "$HELLO" "$(size "$W/hello.wasm")" >"$TMP/mirror.toml"
+printf 'bindleVersion = "1.0.0"\n\n[bindle]\nname = "app/mirror"\nversion = "1.0.0"\n\n[annotations]\n"wharf.oci.manifest" = "sha256:%s"\n\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "application/wasm"\nname = "hello.wasm"\nsize = %s\n\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "application/vnd.wasm.config.v0+json"\nname = "oci-config.json"\nsize = %s\n' \
+  "$MAN" "$HELLO" "$(size "$W/hello.wasm")" "$(sha "$W/hello.cfg")" "$(size "$W/hello.cfg")" >"$TMP/mirror.toml"
 req POST /_i --data-binary @"$TMP/mirror.toml"
 expect_status "a /v1 bindle naming a stored manifest" 201
 req DELETE "/v2/app/mirror/manifests/sha256:$MAN"
 expect_oci "that manifest cannot be deleted" 405 UNSUPPORTED "DELETE /v1/_i/app/mirror/1.0.0"
 req GET /v2/app/mirror/manifests/1.0.0
 check "and is what the bindle's version serves" test "$(header Docker-Content-Digest)" = "sha256:$MAN"
+# A bindle whose annotation names a manifest that lists other blobs is not
+# served as that manifest (nor given a view of its own that would stand for
+# it for good).
+printf 'bindleVersion = "1.0.0"\n\n[bindle]\nname = "app/mirror"\nversion = "2.0.0"\n\n[annotations]\n"wharf.oci.manifest" = "sha256:%s"\n\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "application/octet-stream"\nname = "other.bin"\nsize = %s\n' \
+  "$MAN" "$(sha "$W/ghost.bin")" "$(size "$W/ghost.bin")" >"$TMP/claim.toml"
+req POST /_i --data-binary @"$TMP/claim.toml"
+req POST "/_i/app/mirror/2.0.0@$(sha "$W/ghost.bin")" --data-binary @"$W/ghost.bin"
+expect_status "a /v1 bindle claiming a manifest that lists other blobs, its parcel uploaded" 200
+req GET /v2/app/mirror/manifests/2.0.0
+expect_oci "has no OCI view" 404 MANIFEST_UNKNOWN "does not list its parcels"
+# Descriptor sizes are checked against the stored blobs.
+sed "s/\"size\":$(size "$W/hello.wasm")}/\"size\":99999}/" "$W/hello.man" >"$W/liar.man"
+put_manifest app/hello 7.0.0 "$W/liar.man"
+expect_oci "a manifest that gives a blob the wrong size is refused" 400 MANIFEST_INVALID "99999"
+req GET /_i/app/hello/7.0.0
+expect_status "and makes no bindle" 404
+# A pushed manifest cannot pass itself off as a mirror.
+printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.wasm.config.v0+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/wasm","digest":"sha256:%s","size":%s}],"annotations":{"wharf.mirror.source":"upstream.example/x@sha256:%s","org.example.kept":"yes"}}' \
+  "$MT_MAN" "$(sha "$W/hello.cfg")" "$(size "$W/hello.cfg")" "$HELLO" "$(size "$W/hello.wasm")" "$HELLO" >"$W/fake-mirror.man"
+push in-hello:1.0.0 app/fake:scratch
+put_manifest app/fake 8.0.0 "$W/fake-mirror.man"
+expect_status "a manifest carrying wharf.mirror.source is pushed" 201
+req GET /_i/app/fake/8.0.0 -H 'Accept: application/json'
+check "but its bindle does not claim to be a mirror, and keeps the other annotations" \
+  test "$(jget "$BODY" '[d["annotations"].get("wharf.mirror.source"), d["annotations"].get("org.example.kept")]')" = '[null, "yes"]'
 req DELETE "/v2/app/mirror/manifests/sha256:$MAN"
 expect_oci "still so once the link is recorded" 405 UNSUPPORTED
 req DELETE /v2/app/ocionly/manifests/latest
@@ -423,6 +448,8 @@ expect_oci "its manifest is then unknown by version" 404 MANIFEST_UNKNOWN "yanke
 check "and it is gone from tags/list" test "$(tags_of app/hello)" = 3.0.0,latest
 put_manifest app/hello 1.0.0 "$W/hello.man"
 expect_oci "nor can it be pushed again" 403 DENIED "yanked"
+req GET "/v2/app/hello/manifests/sha256:$MAN"
+expect_oci "and its view is not served by digest either" 404 MANIFEST_UNKNOWN "yanked"
 check "the server stops cleanly" stop_wharfd
 
 # ---- determinism across servers, and the trust policy for unsigned pushes
@@ -451,6 +478,12 @@ put_manifest app/signed 1.0.0 "$W/hello.man"
 expect_status "while the same push again is still fine" 201
 put_manifest app/signed edge "$W/hello.man"
 expect_status "and non-SemVer tags are OCI-only, not publications" 201
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"%s","digest":"sha256:%s","size":%s}]}' \
+  "$MT_MAN" "$MAN" "$(size "$W/hello.man")" >"$W/index.man"
+put_manifest app/signed 2.0.0 "$W/index.man" application/vnd.oci.image.index.v1+json
+expect_oci "an index under a SemVer tag of a held name is refused too" 403 DENIED "wharf push"
+put_manifest app/signed 1.0.0 "$W/index.man" application/vnd.oci.image.index.v1+json
+expect_oci "and one under an existing version" 403 DENIED "immutable"
 stop_wharfd
 
 # ---- tokens: skopeo with credentials, and the catalog under --read-auth token
