@@ -7,7 +7,6 @@
  *
  * Databases live in one mkdtemp directory under /tmp, removed at the end.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,9 +19,8 @@
 #include "schema/invoice.h"
 #include "storage/meta.h"
 #include "storage/migrations.h"
+#include "tests/unit/meta_fixture.h"
 #include "tests/unit/unit.h"
-
-static char g_root[] = "/tmp/wh-test-meta-XXXXXX";
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -31,20 +29,6 @@ static char g_root[] = "/tmp/wh-test-meta-XXXXXX";
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static void db_path(const char *name, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%s.sqlite", g_root, name);
-}
-
-static wh_meta *open_meta(const char *path)
-{
-    wh_meta *m = NULL;
-    wh_err err = {0};
-    if (wh_meta_open_sqlite(path, 4, &m, &err) != 0)
-        fprintf(stderr, "  cannot open %s: %s\n", path, err.msg);
-    return m;
-}
 
 /*
  * An invoice from a few fields; `description` is spliced into a TOML basic
@@ -85,21 +69,6 @@ static wh_invoice *make_invoice(const char *name, const char *version, const cha
     return inv;
 }
 
-/* Emits inv and records it; returns what wh_meta_invoice_create returned. */
-static int store_invoice(wh_meta *m, const wh_invoice *inv, wh_err *err)
-{
-    char *toml = NULL, *json = NULL;
-    size_t tl = 0, jl = 0;
-    int rc = wh_invoice_emit_toml(inv, &toml, &tl, err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &jl, err);
-    if (!rc)
-        rc = wh_meta_invoice_create(m, inv, toml, tl, json, jl, NULL, 0, err);
-    free(toml);
-    free(json);
-    return rc;
-}
-
 static int add(wh_meta *m, const char *name, const char *version, const char *author,
                const char *description)
 {
@@ -126,9 +95,7 @@ static int yank(wh_meta *m, const char *name, const char *version, const char *r
     inv->yanked_reason = wh_arena_strdup(&inv->arena, reason);
     char *toml = NULL, *json = NULL;
     size_t tl = 0, jl = 0;
-    int rc = wh_invoice_emit_toml(inv, &toml, &tl, err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &jl, err);
+    int rc = invoice_docs(inv, &toml, &tl, &json, &jl, err);
     if (!rc)
         rc = wh_meta_invoice_yank(m, name, version, reason, toml, tl, json, jl, err);
     free(toml);
@@ -176,32 +143,9 @@ static int search(wh_meta *m, const char *q, bool strict, const char *range, boo
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* ------------------------------------------------------------------ */
 /* Schema                                                              */
 /* ------------------------------------------------------------------ */
-
-static int count_rows(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
 
 static void test_open_creates_schema(void)
 {
@@ -218,8 +162,8 @@ static void test_open_creates_schema(void)
     CHECK_INT(add(m, "keep/me", "1.0.0", "A", "kept across reopening"), 0);
     wh_meta_close(m);
 
-    CHECK_INT(count_rows(path, "SELECT count(*) FROM schema_version"), wh_migrations_count);
-    CHECK_INT(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE name = 'invoices'"), 1);
+    CHECK_INT(raw_int(path, "SELECT count(*) FROM schema_version"), wh_migrations_count);
+    CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'invoices'"), 1);
 
     /* Reopening applies nothing twice and keeps the data. */
     for (int round = 0; round < 2; round++) {
@@ -234,7 +178,7 @@ static void test_open_creates_schema(void)
         CHECK(d != NULL);
         wh_invoice_doc_free(d);
         wh_meta_close(m);
-        CHECK_INT(count_rows(path, "SELECT count(*) FROM schema_version"), wh_migrations_count);
+        CHECK_INT(raw_int(path, "SELECT count(*) FROM schema_version"), wh_migrations_count);
     }
 }
 
@@ -266,7 +210,7 @@ static void test_newer_schema_refused(void)
     if (rc == 0)
         wh_meta_close(m);
     /* Refusing must not have touched it. */
-    CHECK_INT(count_rows(path, "SELECT max(version) FROM schema_version"), 999);
+    CHECK_INT(raw_int(path, "SELECT max(version) FROM schema_version"), 999);
 }
 
 static void test_open_bad_path(void)
@@ -290,9 +234,7 @@ static void test_open_bad_path(void)
 static void test_invoice_round_trip(void)
 {
     char path[256];
-    db_path("invoices", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("invoices", path, sizeof path);
     if (!m)
         return;
     wh_invoice *inv = make_invoice("example.com/app", "1.2.3-rc.1+build.5", "Ann <ann@x.org>",
@@ -357,9 +299,7 @@ static void test_invoice_round_trip(void)
 static void test_yank(void)
 {
     char path[256];
-    db_path("yank", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("yank", path, sizeof path);
     if (!m)
         return;
     wh_err err = {0};
@@ -405,9 +345,7 @@ static void test_yank(void)
 static void test_parcels(void)
 {
     char path[256];
-    db_path("parcels", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("parcels", path, sizeof path);
     if (!m)
         return;
     wh_err err = {0};
@@ -417,7 +355,7 @@ static void test_parcels(void)
     CHECK_INT(wh_meta_parcel_add(m, SHA_A, 100, &err), 0);
     CHECK_INT(wh_meta_parcel_has(m, SHA_A, &err), 1);
     CHECK_INT(wh_meta_parcel_has(m, SHA_B, &err), 0);
-    CHECK_INT(count_rows(path, "SELECT count(*) FROM parcels"), 1);
+    CHECK_INT(raw_int(path, "SELECT count(*) FROM parcels"), 1);
 
     wh_invoice *inv = make_invoice("p/app", "1.0.0", "A", "three parcels",
                                    SHA_A "," SHA_B "," SHA_C);
@@ -498,7 +436,7 @@ static void test_pool_threads(void)
         CHECK_INT(jobs[i].failures, 0);
     }
     wh_meta_close(m);
-    CHECK_INT(count_rows(path, "SELECT count(*) FROM parcels"), started * 50);
+    CHECK_INT(raw_int(path, "SELECT count(*) FROM parcels"), started * 50);
 }
 
 /* ------------------------------------------------------------------ */
@@ -811,9 +749,7 @@ static void test_search_term_limit(void)
 static void test_tokens(void)
 {
     char path[256];
-    db_path("tokens", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("tokens", path, sizeof path);
     if (!m)
         return;
     wh_err err = {0};
@@ -872,9 +808,7 @@ static void test_tokens(void)
 static void test_namespace_keys(void)
 {
     char path[256];
-    db_path("nskeys", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("nskeys", path, sizeof path);
     if (!m)
         return;
     wh_err err = {0};
@@ -968,9 +902,7 @@ static void test_search_name_filter(void)
 static void test_wasm_descriptions(void)
 {
     char path[256];
-    db_path("wasm", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("wasm", path, sizeof path);
     if (!m)
         return;
     wh_err err = {0};
@@ -993,10 +925,8 @@ static void test_wasm_descriptions(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-meta") != 0)
         return 1;
-    }
     RUN(test_open_creates_schema);
     RUN(test_newer_schema_refused);
     RUN(test_open_bad_path);
@@ -1019,6 +949,6 @@ int main(void)
     RUN(test_namespace_keys);
     RUN(test_wasm_descriptions);
     wh_meta_close(g_search);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("meta");
 }

@@ -7,30 +7,19 @@
  *
  * Everything lives in one mkdtemp directory under /tmp, removed at the end.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "schema/invoice.h"
 #include "server/oci.h"
+#include "tests/unit/meta_fixture.h"
+#include "tests/unit/store_fixture.h"
 #include "tests/unit/unit.h"
 
-static char g_root[] = "/tmp/wh-test-oci-gc-XXXXXX";
-
 #define N_BLOBS 300   /* more than the collector's batch of 256 */
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
 
 /* A server with just what the collector uses. */
 static int server_open(wh_server *srv, const char *name)
@@ -65,13 +54,10 @@ static int push(wh_server *srv, const char *repo, const char *content, char sha[
     char id[WH_SESSION_ID_LEN + 1];
     wh_session *ss = NULL;
     uint64_t size = 0;
-    unsigned char md[32];
-    unsigned int mdlen = 0;
     size_t len = strlen(content);
-    if (!EVP_Digest(content, len, md, &mdlen, EVP_sha256(), NULL))
+    sha256_hex(content, len, sha);
+    if (!sha[0])
         return -1;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(sha + 2 * i, 3, "%02x", md[i]);
     int rc = wh_store_session_create(srv->store, id, &err);
     if (!rc)
         rc = wh_store_session_open(srv->store, id, &ss, &err);
@@ -99,20 +85,12 @@ static int list_in_invoice(wh_meta *m, const char *name, const char *sha)
              "label.name = \"kept.txt\"\nlabel.size = 10\n",
              name, sha);
     wh_invoice *inv = NULL;
-    char *toml = NULL, *json = NULL;
-    size_t tl = 0, jl = 0;
     wh_err err = {0};
     int rc = wh_invoice_parse_toml(doc, strlen(doc), NULL, &inv, &err);
     if (!rc)
-        rc = wh_invoice_emit_toml(inv, &toml, &tl, &err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &jl, &err);
-    if (!rc)
-        rc = wh_meta_invoice_create(m, inv, toml, tl, json, jl, NULL, 0, &err);
+        rc = store_invoice(m, inv, &err);
     if (rc)
         fprintf(stderr, "  invoice %s: %s\n", name, err.msg);
-    free(toml);
-    free(json);
     wh_invoice_free(inv);
     return rc;
 }
@@ -187,12 +165,10 @@ static void test_thread_stops_at_once(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-oci-gc") != 0)
         return 1;
-    }
     RUN(test_run_drops_old_unreferenced);
     RUN(test_thread_stops_at_once);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("oci_gc");
 }

@@ -8,7 +8,6 @@
  *
  * Databases live in one mkdtemp directory under /tmp, removed at the end.
  */
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,8 @@
 
 #include "schema/invoice.h"
 #include "storage/meta.h"
+#include "tests/unit/meta_fixture.h"
 #include "tests/unit/unit.h"
-
-static char g_root[] = "/tmp/wh-test-oci-meta-XXXXXX";
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -41,35 +39,6 @@ static sha D(char c)
     memset(d.s, c, 64);
     d.s[64] = '\0';
     return d;
-}
-
-static wh_meta *fresh_meta(const char *name, char *path, size_t cap)
-{
-    snprintf(path, cap, "%s/%s.sqlite", g_root, name);
-    wh_meta *m = NULL;
-    wh_err err = {0};
-    if (wh_meta_open_sqlite(path, 4, &m, &err) != 0)
-        fprintf(stderr, "  cannot open %s: %s\n", path, err.msg);
-    CHECK(m != NULL);
-    return m;
-}
-
-/* Runs SQL straight on the file, as an operator (or time) would. */
-static int raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-            int r = sqlite3_step(st);
-            n = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : r == SQLITE_DONE ? 0 : -1;
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
 }
 
 /* An invoice NAME/VERSION listing the parcels in `shas` (64-char digests
@@ -99,18 +68,10 @@ static int add_invoice(wh_meta *m, const char *name, const char *version, const 
     wh_invoice *inv = make_invoice(name, version, shas);
     if (!inv)
         return WH_EINVAL;
-    char *toml = NULL, *json = NULL;
-    size_t tl = 0, jl = 0;
     wh_err err = {0};
-    int rc = wh_invoice_emit_toml(inv, &toml, &tl, &err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &jl, &err);
-    if (!rc)
-        rc = wh_meta_invoice_create(m, inv, toml, tl, json, jl, NULL, 0, &err);
+    int rc = store_invoice(m, inv, &err);
     if (rc)
         fprintf(stderr, "  storing %s/%s: %s\n", name, version, err.msg);
-    free(toml);
-    free(json);
     wh_invoice_free(inv);
     return rc;
 }
@@ -145,48 +106,42 @@ static void joined(char **v, size_t n, char *out, size_t cap)
     }
 }
 
-static void check_tags(wh_meta *m, const char *repo, const char *last, size_t limit,
+/* One page of a listing against what is wanted; line names the caller's
+ * line when a check fails.  Frees the page. */
+static void check_page(const char *what, int rc, char **v, size_t n, bool more,
                        const char *want, bool want_more, int line)
 {
-    char **v = NULL, got[1024];
-    size_t n = 99;
-    bool more = !want_more;
-    wh_err err = {0};
-    int rc = wh_meta_oci_tags(m, repo, last, limit, &v, &n, &more, &err);
+    char got[1024];
     joined(v, n, got, sizeof got);
     if (rc != 0 || strcmp(got, want) != 0 || more != want_more)
-        fprintf(stderr, "  (tags checked at line %d: rc %d, got \"%s\", more %d)\n", line, rc,
-                got, more);
+        fprintf(stderr, "  (%s checked at line %d: rc %d, got \"%s\", more %d)\n", what, line,
+                rc, got, more);
     CHECK_INT(rc, 0);
     CHECK_STR(got, want);
     CHECK(more == want_more);
     wh_strings_free(v, n);
+}
+
+static void check_tags(wh_meta *m, const char *repo, const char *last, size_t limit,
+                       const char *want, bool want_more, int line)
+{
+    char **v = NULL;
+    size_t n = 99;
+    bool more = !want_more;
+    wh_err err = {0};
+    int rc = wh_meta_oci_tags(m, repo, last, limit, &v, &n, &more, &err);
+    check_page("tags", rc, v, n, more, want, want_more, line);
 }
 
 static void check_repos(wh_meta *m, const char *last, size_t limit, const char *want,
                         bool want_more, int line)
 {
-    char **v = NULL, got[1024];
+    char **v = NULL;
     size_t n = 99;
     bool more = !want_more;
     wh_err err = {0};
     int rc = wh_meta_oci_repos(m, last, limit, &v, &n, &more, &err);
-    joined(v, n, got, sizeof got);
-    if (rc != 0 || strcmp(got, want) != 0 || more != want_more)
-        fprintf(stderr, "  (repos checked at line %d: rc %d, got \"%s\", more %d)\n", line, rc,
-                got, more);
-    CHECK_INT(rc, 0);
-    CHECK_STR(got, want);
-    CHECK(more == want_more);
-    wh_strings_free(v, n);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    check_page("repos", rc, v, n, more, want, want_more, line);
 }
 
 /* ------------------------------------------------------------------ */
@@ -693,10 +648,8 @@ static void test_gc(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-oci-meta") != 0)
         return 1;
-    }
     RUN(test_manifest_put_get_tag_delete);
     RUN(test_missing_references);
     RUN(test_invoice_same_transaction);
@@ -706,6 +659,6 @@ int main(void)
     RUN(test_blob_visible);
     RUN(test_uploads);
     RUN(test_gc);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("oci_meta");
 }

@@ -7,10 +7,7 @@
  * Every store lives under one mkdtemp directory, removed at the end; each
  * test uses its own subdirectory so that file counts stay exact.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,118 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "storage/store.h"
+#include "tests/unit/store_fixture.h"
 #include "tests/unit/unit.h"
-
-static char g_root[] = "/tmp/wh-test-oci-store-XXXXXX";
-
-static void sha256_hex(const void *buf, size_t len, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    out[0] = '\0';
-    if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        return;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* Deterministic bytes that differ between seeds. */
-static unsigned char *make_bytes(size_t len, uint32_t seed)
-{
-    unsigned char *p = malloc(len ? len : 1);
-    if (!p)
-        return NULL;
-    uint32_t x = seed * 2654435761u + 1u;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (unsigned char)x;
-    }
-    return p;
-}
-
-static wh_store *fresh_store(const char *name, char *dir, size_t cap)
-{
-    snprintf(dir, cap, "%s/%s", g_root, name);
-    wh_store *s = NULL;
-    wh_err err = {0};
-    if (wh_store_open_fs(dir, &s, &err) != 0)
-        fprintf(stderr, "  cannot open store %s: %s\n", dir, err.msg);
-    CHECK(s != NULL);
-    return s;
-}
-
-static void parcel_path(const char *dir, const char *sha, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%.2s/%s", dir, sha, sha + 2);
-}
 
 static void session_path(const char *dir, const char *id, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/.sessions/%s", dir, id);
 }
 
-/* Files in the two-hex-digit parcel directories of dir. */
-static int count_parcel_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
-        DIR *s = opendir(sub);
-        if (!s) {
-            n++;
-            continue;
-        }
-        struct dirent *e;
-        while ((e = readdir(s)) != NULL)
-            if (e->d_name[0] != '.')
-                n++;
-        closedir(s);
-    }
-    closedir(d);
-    return n;
-}
-
 /* Entries in dir/.sessions, -1 when it does not exist. */
 static int count_sessions(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/.sessions", dir);
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-static bool file_equals(const char *path, const unsigned char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0 && (uint64_t)st.st_size == len;
-    unsigned char *back = malloc(len ? len : 1);
-    ok = ok && back && read(fd, back, len) == (ssize_t)len && memcmp(back, buf, len) == 0;
-    free(back);
-    close(fd);
-    return ok;
+    return count_entries(dir, ".sessions");
 }
 
 /* Sets a session file's mtime `age` seconds into the past. */
@@ -164,14 +62,6 @@ static int finish(wh_store *s, const char *id, const char *sha, uint64_t *size, 
     wh_session *ss = NULL;
     int rc = wh_store_session_open(s, id, &ss, err);
     return rc ? rc : wh_session_finish(ss, sha, size, err);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,10 +543,8 @@ static void test_threads(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-oci-store") != 0)
         return 1;
-    }
     RUN(test_appends_then_finish);
     RUN(test_wrong_digest_keeps_session);
     RUN(test_busy);
@@ -668,6 +556,6 @@ int main(void)
     RUN(test_dedupe);
     RUN(test_empty_session);
     RUN(test_threads);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("oci_store");
 }

@@ -10,7 +10,6 @@
  *
  * Databases live in one mkdtemp directory under /tmp, removed at the end.
  */
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,25 +23,10 @@
 #include "schema/semver.h"
 #include "storage/meta.h"
 #include "storage/search_index.h"
+#include "tests/unit/meta_fixture.h"
 #include "tests/unit/unit.h"
 
-static char g_root[] = "/tmp/wh-test-search-XXXXXX";
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static void db_path(const char *name, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%s.sqlite", g_root, name);
-}
-
-static wh_meta *open_meta(const char *path)
-{
-    wh_meta *m = NULL;
-    wh_err err = {0};
-    if (wh_meta_open_sqlite(path, 4, &m, &err) != 0)
-        fprintf(stderr, "  cannot open %s: %s\n", path, err.msg);
-    return m;
-}
 
 /* Publishes an invoice without parcels (or, with `yank`, yanks it with
  * the documents marked so); `author` and `description` are spliced into
@@ -65,9 +49,7 @@ static int store(wh_meta *m, const char *name, const char *version, const char *
         inv->has_yanked = true;
     }
     if (!rc)
-        rc = wh_invoice_emit_toml(inv, &toml, &tl, &err);
-    if (!rc)
-        rc = wh_invoice_emit_json(inv, &json, &jl, &err);
+        rc = invoice_docs(inv, &toml, &tl, &json, &jl, &err);
     if (!rc && yank)
         rc = wh_meta_invoice_yank(m, name, version, NULL, toml, tl, json, jl, &err);
     else if (!rc)
@@ -180,22 +162,12 @@ static long long sql(const char *path, const char *stmt, const char *arg, char *
 #define SQL_ORDER \
     "SELECT name, version FROM invoices WHERE yanked = 0 ORDER BY name, sort_key, version"
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* ---- tests -------------------------------------------------------------- */
 
 static void test_empty(void)
 {
     char path[256];
-    db_path("empty", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("empty", path, sizeof path);
     if (!m)
         return;
     CHECK_INT(count(m, NULL, false, NULL), 0);
@@ -216,9 +188,7 @@ static void test_empty(void)
 static void test_order_after_inserts(void)
 {
     char path[256];
-    db_path("order", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("order", path, sizeof path);
     if (!m)
         return;
     static const char *const batches[][6][2] = {
@@ -286,9 +256,7 @@ done:
 static void test_other_process(void)
 {
     char path[256];
-    db_path("procs", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("procs", path, sizeof path);
     if (!m)
         return;
     CHECK_INT(add(m, "p/one", "1.0.0", "A", "here"), 0);
@@ -324,9 +292,7 @@ static void test_other_process(void)
 static void test_rebuild_on_other_edits(void)
 {
     char path[256];
-    db_path("edits", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("edits", path, sizeof path);
     if (!m)
         return;
     CHECK_INT(add(m, "e/one", "1.0.0", "A", "plain"), 0);
@@ -357,9 +323,7 @@ static void test_rebuild_on_other_edits(void)
 static void test_counts_at_scale(void)
 {
     char path[256];
-    db_path("scale", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("scale", path, sizeof path);
     if (!m)
         return;
     static const char *const words[] = {"amber", "basil", "cedar", "delta", "ember", "fjord",
@@ -452,9 +416,7 @@ static void test_counts_at_scale(void)
 static void test_ranges_shared_versions(void)
 {
     char path[256];
-    db_path("ranges", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("ranges", path, sizeof path);
     if (!m)
         return;
     static const char *const versions[] = {"1.0.0", "1.2.0", "1.2.3-rc.1", "2.0.0", "0.9.0"};
@@ -481,9 +443,7 @@ static void test_ranges_shared_versions(void)
 static void test_name_patterns(void)
 {
     char path[256];
-    db_path("names", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("names", path, sizeof path);
     if (!m)
         return;
     static const char *const names[] = {"acme", "acme-x", "acme/a", "acme/b", "acme/b/c",
@@ -599,9 +559,7 @@ static void test_unicode_folding(void)
     sqlite3_close(db);
 
     char path[256];
-    db_path("unicode", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("unicode", path, sizeof path);
     if (!m)
         return;
     CHECK_INT(add(m, "caf\xc3\xa9/cr\xc3\xa8me", "1.0.0", "\xc3\x89lise", "\xc3\x84rger"), 0);
@@ -653,9 +611,7 @@ static void *read_loop(void *arg)
 static void test_concurrent_search_and_publish(void)
 {
     char path[256];
-    db_path("concurrent", path, sizeof path);
-    wh_meta *m = open_meta(path);
-    CHECK(m != NULL);
+    wh_meta *m = fresh_meta("concurrent", path, sizeof path);
     if (!m)
         return;
     CHECK_INT(add(m, "conc/base", "1.0.0", "A", "d"), 0);
@@ -686,10 +642,8 @@ static void test_concurrent_search_and_publish(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-search") != 0)
         return 1;
-    }
     RUN(test_empty);
     RUN(test_order_after_inserts);
     RUN(test_yank_and_two_pools);
@@ -700,6 +654,6 @@ int main(void)
     RUN(test_name_patterns);
     RUN(test_unicode_folding);
     RUN(test_concurrent_search_and_publish);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("search");
 }

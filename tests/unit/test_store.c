@@ -7,10 +7,6 @@
  * Every store lives in one mkdtemp directory under /tmp, removed at the end;
  * each test uses its own subdirectory so that file counts stay exact.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,132 +15,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "storage/store.h"
+#include "tests/unit/store_fixture.h"
 #include "tests/unit/unit.h"
 
 #define KIB ((size_t)1024)
 #define MIB (KIB * KIB)
 
-static char g_root[] = "/tmp/wh-test-store-XXXXXX";
-
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static void sha256_hex(const void *buf, size_t len, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    out[0] = '\0';
-    if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        return;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* Deterministic bytes that differ between seeds, so that digests differ. */
-static unsigned char *make_bytes(size_t len, uint32_t seed)
-{
-    unsigned char *p = malloc(len ? len : 1);
-    if (!p)
-        return NULL;
-    uint32_t x = seed * 2654435761u + 1u;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (unsigned char)x;
-    }
-    return p;
-}
-
-/* A fresh store directory root/<name> (not created: the store creates it). */
-static void store_dir(const char *name, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%s", g_root, name);
-}
-
-static wh_store *open_store(const char *dir)
-{
-    wh_store *s = NULL;
-    wh_err err = {0};
-    if (wh_store_open_fs(dir, &s, &err) != 0)
-        fprintf(stderr, "  cannot open store %s: %s\n", dir, err.msg);
-    return s;
-}
-
-/* dir/ab/cdef... for a sha. */
-static void parcel_path(const char *dir, const char *sha, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s/%.2s/%s", dir, sha, sha + 2);
-}
-
-/* Regular files under dir, not counting .tmp. */
-static int count_parcel_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
-        DIR *s = opendir(sub);
-        if (!s) {
-            n++;  /* a stray file at the top level counts too */
-            continue;
-        }
-        struct dirent *e;
-        while ((e = readdir(s)) != NULL)
-            if (e->d_name[0] != '.')
-                n++;
-        closedir(s);
-    }
-    closedir(d);
-    return n;
-}
-
 /* Named entries in dir/.tmp (an O_TMPFILE upload has none). */
 static int count_tmp_names(const char *dir)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/.tmp", dir);
-    DIR *d = opendir(tmp);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-/* True when the file at path holds exactly buf[0..len). */
-static bool file_equals(const char *path, const unsigned char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0 && (uint64_t)st.st_size == len;
-    unsigned char chunk[65536];
-    size_t off = 0;
-    while (ok && off < len) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n <= 0 || off + (size_t)n > len || memcmp(chunk, buf + off, (size_t)n) != 0)
-            ok = false;
-        else
-            off += (size_t)n;
-    }
-    close(fd);
-    return ok && off == len;
+    return count_entries(dir, ".tmp");
 }
 
 /* Uploads buf as parcel `sha` in chunks of `chunk` bytes and commits. */
@@ -166,27 +51,9 @@ static int upload(wh_store *s, const char *sha, const unsigned char *buf, size_t
     return wh_upload_commit(u, err);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* ------------------------------------------------------------------ */
 /* Tests                                                               */
 /* ------------------------------------------------------------------ */
-
-/* A new, empty store in its own directory; NULL (with a failed check) when
- * it cannot be opened. */
-static wh_store *fresh_store(const char *name, char *dir, size_t cap)
-{
-    store_dir(name, dir, cap);
-    wh_store *s = open_store(dir);
-    CHECK(s != NULL);
-    return s;
-}
 
 /* After a failed or aborted upload of `sha`: it is not stored, no parcel
  * file exists, and no named temporary file was left behind. */
@@ -813,10 +680,8 @@ static void test_open_errors(void)
 
 int main(void)
 {
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (tmp_root_make("/tmp/wh-test-store") != 0)
         return 1;
-    }
     RUN(test_upload_in_chunks);
     RUN(test_wrong_digest);
     RUN(test_verify_then_read);
@@ -833,6 +698,6 @@ int main(void)
     RUN(test_threads_same_parcel);
     RUN(test_reopen);
     RUN(test_open_errors);
-    nftw(g_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tmp_root_remove();
     return unit_done("store");
 }
