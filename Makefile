@@ -62,6 +62,8 @@ CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
 LIB := $(O)/libwharf.a
 # The server's objects but main: unit tests and fuzz targets link them too.
 SERVER_LIB_OBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
+# The client's likewise, for the fuzz targets of what it parses.
+CLIENT_LIB_OBJ := $(filter-out $(O)/client/main.o,$(CLIENT_OBJ))
 
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
@@ -127,7 +129,14 @@ $(O)/tests/%: tests/unit/%.c $(SERVER_LIB_OBJ) $(LIB)
 
 # Fuzz targets build two ways: here with a small driver that replays the seed
 # corpus (part of `make test`), and under `make fuzz` with libFuzzer.
-# They link the server's objects too (all but main), for its own parsers.
+# They link the server's objects too (all but main), for its own parsers;
+# fuzz_client_* link the client's instead (what it reads from registries).
+$(O)/fuzz/fuzz_client_%: tests/fuzz/fuzz_client_%.c tests/fuzz/replay.c $(CLIENT_LIB_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
+	$(Q)$(CC) $(CFLAGS_) $(OPT) -o $@.replay.o -c tests/fuzz/replay.c
+	$(Q)$(CXX) $(OPT) -o $@ $@.o $@.replay.o $(CLIENT_LIB_OBJ) $(LIB) $(PKG_LIBS) -lpthread
+
 $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(SERVER_LIB_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_) $(OPT) $(PKG_CFLAGS) -o $@.o -c $<
