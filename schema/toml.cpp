@@ -287,6 +287,8 @@ extern "C" int wh_toml_emit(const json_t *root, char **out, size_t *len,
         /* No literal or multi-line strings: toml++ writes a multi-line string
          * that starts with a newline such that the newline is lost on
          * reading, and plain escaped strings are unambiguous. */
+        /* wh_toml_nest (toml_nest.c) relies on this layout too: no
+         * indentation, headers at the start of a line, one-line strings. */
         std::ostringstream os;
         os << toml::toml_formatter(tbl, toml::format_flags::allow_unicode_strings);
         os << '\n';

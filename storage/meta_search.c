@@ -74,16 +74,21 @@ static int terms_split(const char *q, terms *t, wh_err *err)
 }
 
 /* Reads the documents of ids[0..n) into h, in that order.  An invoice
- * that went away since the index was read is left out. */
-static int fetch_docs(sqlite3 *db, const int64_t *ids, size_t n, wh_meta_hits *h, wh_err *err)
+ * that went away since the index was read, or was yanked meanwhile when
+ * yanked ones are not asked for, is left out. */
+static int fetch_docs(sqlite3 *db, const int64_t *ids, size_t n, bool yanked, wh_meta_hits *h,
+                      wh_err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, yanked, doc_toml, doc_json FROM invoices WHERE id = ?1",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, yanked, doc_toml, doc_json FROM invoices "
+                           "WHERE id = ?1 AND (?2 OR yanked = 0)",
                            -1, &st, NULL) != SQLITE_OK)
         return wh_meta_db_err(err, db, "preparing a search");
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int(st, 2, yanked);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
             rc = wh_meta_doc_from_row(st, &h->docs[h->n], err);
@@ -154,7 +159,7 @@ int wh_meta_search(wh_meta *m, const wh_meta_query *q, wh_meta_hits **out, wh_er
         rc = wh_search_index_run(db, &spec, &h->total, ids, &n, err);
     }
     if (!rc)
-        rc = fetch_docs(db, ids, n, h, err);
+        rc = fetch_docs(db, ids, n, q->yanked, h, err);
     wh_meta_conn_release(m, c);
 done:
     terms_clear(&t);

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 typedef struct wh_search_index wh_search_index;
@@ -33,6 +34,12 @@ struct wh_search_index {
     pthread_rwlock_t lock;
     bool built;
     int64_t seq;            /* the last change applied */
+    unsigned char epoch[16]; /* search_epoch of the database it was built from */
+    /* A rebuild that failed (over the text cap, out of memory) is not
+     * tried again by every search: for a while the failure is answered. */
+    int64_t failed_seq;
+    time_t failed_at;
+    wh_err failed;
     wh_search_data d;
 };
 
@@ -541,6 +548,32 @@ static wh_search_index *index_of(sqlite3 *db)
     return b ? b->ix : NULL;
 }
 
+/* The last change number and the database's epoch (migration 008). */
+static int read_top(sqlite3 *db, int64_t *top, unsigned char epoch[16], wh_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    memset(epoch, 0, 16);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (" SQL_TOP_SEQ "), (SELECT token FROM search_epoch LIMIT 1)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+    } else if (sqlite3_step(st) == SQLITE_ROW) {
+        *top = sqlite3_column_int64(st, 0);
+        const void *t = sqlite3_column_blob(st, 1);
+        int tl = sqlite3_column_bytes(st, 1);
+        if (t)
+            memcpy(epoch, t, tl < 16 ? (size_t)tl : 16);
+    } else {
+        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Seconds a failed rebuild is answered before it is tried again. */
+#define REBUILD_BACKOFF 30
+
 int wh_search_index_run(sqlite3 *db, const wh_search_spec *spec, uint64_t *total,
                         int64_t *ids, size_t *n, wh_err *err)
 {
@@ -550,21 +583,40 @@ int wh_search_index_run(sqlite3 *db, const wh_search_spec *spec, uint64_t *total
     if (!ix)
         return wh_err_set(err, WH_EIO, "search: the connection has no search index");
     int64_t top = 0;
-    int rc = query_int(db, SQL_TOP_SEQ, 0, &top, err);
+    unsigned char epoch[16];
+    int rc = read_top(db, &top, epoch, err);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&ix->lock);
-    if (ix->built && ix->seq == top) {
+    if (ix->built && ix->seq == top && memcmp(ix->epoch, epoch, 16) == 0) {
         rc = wh_search_match(&ix->d, spec, total, ids, n, err);
         pthread_rwlock_unlock(&ix->lock);
         return rc;
     }
     pthread_rwlock_unlock(&ix->lock);
     pthread_rwlock_wrlock(&ix->lock);
+    time_t now = time(NULL);
+    if (!ix->built && ix->failed_at && ix->failed_seq == top &&
+        now - ix->failed_at < REBUILD_BACKOFF) {
+        rc = ix->failed.code;
+        *err = ix->failed;
+        pthread_rwlock_unlock(&ix->lock);
+        return rc;
+    }
+    if (memcmp(ix->epoch, epoch, 16) != 0)
+        ix->built = false;   /* another database behind the same file */
     if (!ix->built || ix->seq != top)
         rc = sync_index(ix, db, err);
-    if (!rc)
+    if (rc && !ix->built) {
+        ix->failed_seq = top;
+        ix->failed_at = now;
+        ix->failed = *err;
+    }
+    if (!rc) {
+        memcpy(ix->epoch, epoch, 16);
+        ix->failed_at = 0;
         rc = wh_search_match(&ix->d, spec, total, ids, n, err);
+    }
     pthread_rwlock_unlock(&ix->lock);
     return rc;
 }

@@ -158,7 +158,7 @@ static void test_open_creates_schema(void)
     if (!m)
         return;
     CHECK_INT(wh_meta_schema_version(m), wh_migrations_count);
-    CHECK_INT(wh_meta_schema_version(m), 7);
+    CHECK_INT(wh_meta_schema_version(m), 8);
     CHECK_INT(add(m, "keep/me", "1.0.0", "A", "kept across reopening"), 0);
     wh_meta_close(m);
 

@@ -640,6 +640,64 @@ static void test_concurrent_search_and_publish(void)
     wh_meta_close(m);
 }
 
+/* A database restored in place over the open one (same inode, another
+ * history, the same last change number) is searched as what it now holds. */
+static void test_restore_in_place(void)
+{
+    char live[256], backup[256];
+    wh_meta *m = fresh_meta("restore-live", live, sizeof live);
+    wh_meta *b = fresh_meta("restore-backup", backup, sizeof backup);
+    if (!m || !b) {
+        wh_meta_close(m);
+        wh_meta_close(b);
+        return;
+    }
+    CHECK_INT(add(m, "live/one", "1.0.0", "A", "d"), 0);
+    CHECK_INT(add(m, "live/two", "1.0.0", "A", "d"), 0);
+    CHECK_INT(add(b, "backup/x", "1.0.0", "A", "d"), 0);
+    CHECK_INT(add(b, "backup/y", "1.0.0", "A", "d"), 0);
+    wh_meta_close(b);
+    CHECK_INT(count(m, "live", true, NULL), 2);
+    sqlite3 *src = NULL, *dst = NULL;
+    CHECK_INT(sqlite3_open(backup, &src), SQLITE_OK);
+    CHECK_INT(sqlite3_open(live, &dst), SQLITE_OK);
+    sqlite3_backup *bk = sqlite3_backup_init(dst, "main", src, "main");
+    CHECK(bk != NULL);
+    if (bk) {
+        CHECK_INT(sqlite3_backup_step(bk, -1), SQLITE_DONE);
+        CHECK_INT(sqlite3_backup_finish(bk), SQLITE_OK);
+    }
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    CHECK_INT(count(m, "live", true, NULL), 0);
+    CHECK_INT(count(m, "backup", true, NULL), 2);
+    wh_meta_close(m);
+}
+
+/* A term long enough to take the memmem path finds what the short path
+ * finds, also in a field of one repeated byte (the quadratic case). */
+static void test_long_terms(void)
+{
+    char path[256];
+    wh_meta *m = fresh_meta("long", path, sizeof path);
+    if (!m)
+        return;
+    char desc[3000], term[200];
+    memset(desc, 'a', sizeof desc - 1);
+    desc[sizeof desc - 1] = '\0';
+    memcpy(desc + 2000, "needle-in-the-long-description-of-many-a", 40);
+    CHECK_INT(add(m, "l/one", "1.0.0", "A", desc), 0);
+    CHECK_INT(add(m, "l/two", "1.0.0", "A", "short"), 0);
+    snprintf(term, sizeof term, "needle-in-the-long-description-of-many-a");
+    CHECK_INT(count(m, term, false, NULL), 1);
+    memset(term, 'a', 100);
+    term[100] = '\0';
+    CHECK_INT(count(m, term, false, NULL), 1);
+    memcpy(term + 98, "ab", 2);
+    CHECK_INT(count(m, term, false, NULL), 0);
+    wh_meta_close(m);
+}
+
 int main(void)
 {
     if (tmp_root_make("/tmp/wh-test-search") != 0)
@@ -654,6 +712,8 @@ int main(void)
     RUN(test_name_patterns);
     RUN(test_unicode_folding);
     RUN(test_concurrent_search_and_publish);
+    RUN(test_restore_in_place);
+    RUN(test_long_terms);
     tmp_root_remove();
     return unit_done("search");
 }
