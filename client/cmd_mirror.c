@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "http.h"
 #include "keystore.h"
+#include "oci_parse.h"
 #include "oci_remote.h"
 #include "publish.h"
 #include "schema/invoice.h"

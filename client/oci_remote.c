@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -31,17 +30,7 @@
 #include "schema/base64.h"
 
 #define ERROR_KEEP (64 * 1024)        /* bytes of an error body kept for its message */
-#define TOKEN_REPLY_MAX (64 * 1024)
-#define TOKEN_MAX 16384
 #define CREDS_MAX 1024                /* bytes of a user name or password */
-
-bool wh_oci_has_ctl(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
 
 /* ---- one request ---- */
 
@@ -52,24 +41,32 @@ void wh_oci_reply_clear(wh_oci_reply *p)
     p->fd = -1;
 }
 
-/* Keeps the value of a header line in dst (cut to its size). */
-static void keep_value(const char *line, size_t n, size_t name_len, char *dst, size_t cap)
+/*
+ * Keeps the value of header `name` of a reply in dst (cap bytes): the
+ * last one given, or with `join` all of them joined by ", ", which is how
+ * RFC 9110 reads a header that comes several times (Link,
+ * WWW-Authenticate).  One that does not fit or holds a control character
+ * marks the reply, which perform() then refuses: a cut challenge or Link
+ * would be read as something else.
+ */
+static void keep(wh_oci_reply *p, const char *line, size_t n, const char *name, char *dst,
+                 size_t cap, bool join)
 {
-    size_t i = name_len;
-    while (i < n && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    size_t e = n;
-    while (e > i && (line[e - 1] == '\r' || line[e - 1] == '\n' || line[e - 1] == ' '))
-        e--;
-    size_t k = e - i < cap - 1 ? e - i : cap - 1;
-    memcpy(dst, line + i, k);
-    dst[k] = '\0';
-}
-
-static bool header_is(const char *line, size_t n, const char *name)
-{
-    size_t l = strlen(name);
-    return n > l && strncasecmp(line, name, l) == 0;
+    char v[WH_OCI_HEADER_KEEP];
+    int rc = wh_oci_header_value(line, n, name, v, sizeof v, NULL);
+    if (rc == WH_ENOTFOUND)
+        return;
+    size_t used = join ? strlen(dst) : 0, vl = strlen(v);
+    if (rc || used + (used ? 2 : 0) + vl >= cap) {
+        if (!p->bad_header)
+            p->bad_header = name;
+        return;
+    }
+    if (used) {
+        memcpy(dst + used, ", ", 2);
+        used += 2;
+    }
+    memcpy(dst + used, v, vl + 1);
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
@@ -79,21 +76,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     /* Each reply of a redirect chain starts with its status line; only
      * the last one's headers count. */
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        p->digest[0] = p->location[0] = p->link[0] = p->bearer[0] = p->basic[0] = '\0';
-    } else if (header_is(data, n, "docker-content-digest:")) {
-        keep_value(data, n, 22, p->digest, sizeof p->digest);
-    } else if (header_is(data, n, "location:")) {
-        keep_value(data, n, 9, p->location, sizeof p->location);
-    } else if (header_is(data, n, "link:") && !p->link[0]) {
-        keep_value(data, n, 5, p->link, sizeof p->link);
-    } else if (header_is(data, n, "www-authenticate:")) {
-        char v[WH_OCI_HEADER_KEEP];
-        keep_value(data, n, 17, v, sizeof v);
-        if (strncasecmp(v, "bearer ", 7) == 0 && !p->bearer[0])
-            memcpy(p->bearer, v, sizeof v);
-        else if (strncasecmp(v, "basic", 5) == 0 && !p->basic[0])
-            memcpy(p->basic, v, sizeof v);
+        p->digest[0] = p->location[0] = p->link[0] = p->challenge[0] = '\0';
+        p->bad_header = NULL;
+        return n;
     }
+    keep(p, data, n, "docker-content-digest", p->digest, sizeof p->digest, false);
+    keep(p, data, n, "location", p->location, sizeof p->location, false);
+    keep(p, data, n, "link", p->link, sizeof p->link, true);
+    keep(p, data, n, "www-authenticate", p->challenge, sizeof p->challenge, true);
     return n;
 }
 
@@ -250,6 +240,12 @@ static int perform(wh_oci_remote *r, const wh_oci_req *q, wh_oci_reply *p, wh_er
                         q->url ? q->url : q->path, errbuf[0] ? errbuf : curl_easy_strerror(res));
         goto done;
     }
+    if (p->bad_header) {
+        rc = wh_err_set(err, WH_EIO, "%s %s%s: the reply's %s header is too long or holds a "
+                        "control character", q->method, q->url ? "" : r->origin,
+                        q->url ? q->url : q->path, p->bad_header);
+        goto done;
+    }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->status);
     char *ct = NULL;
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
@@ -340,42 +336,6 @@ static int needs_creds(const wh_oci_remote *r, const wh_oci_reply *p, wh_err *er
                       r->hint);
 }
 
-/* The value of auth-param `name` in a challenge, unquoted, into out. */
-static bool challenge_param(const char *ch, const char *name, char *out, size_t cap)
-{
-    const char *s = strchr(ch, ' ');
-    size_t nl = strlen(name);
-    while (s && *s) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        const char *eq = strchr(s, '=');
-        if (!eq)
-            return false;
-        bool match = (size_t)(eq - s) == nl && strncasecmp(s, name, nl) == 0;
-        s = eq + 1;
-        size_t k = 0;
-        if (*s == '"') {
-            for (s++; *s && *s != '"'; s++) {
-                if (*s == '\\' && s[1])
-                    s++;
-                if (match && k + 1 < cap)
-                    out[k++] = *s;
-            }
-            if (*s == '"')
-                s++;
-        } else {
-            for (; *s && *s != ','; s++)
-                if (match && k + 1 < cap)
-                    out[k++] = *s;
-        }
-        if (match) {
-            out[k] = '\0';
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Asks the token service of the last Bearer challenge for a token. */
 int wh_oci_fetch_token(wh_oci_remote *r, wh_err *err)
 {
@@ -392,9 +352,10 @@ int wh_oci_fetch_token(wh_oci_remote *r, wh_err *err)
     size_t n = strlen(r->realm) + (svc ? strlen(svc) : 0) + (sc ? strlen(sc) : 0) + 32;
     char *url = svc && sc ? malloc(n) : NULL;
     char basic[((2 * CREDS_MAX + 2) / 3 + 1) * 4 + 40];
+    char tok[WH_OCI_TOKEN_MAX + 1];
     wh_oci_reply p = {.fd = -1};
-    json_t *doc = NULL;
     int rc;
+    tok[0] = '\0';
     if (!url) {
         rc = wh_err_set(err, WH_ENOMEM, "out of memory");
         goto done;
@@ -404,7 +365,7 @@ int wh_oci_fetch_token(wh_oci_remote *r, wh_err *err)
     if (r->username)
         basic_line(r, basic, sizeof basic);
     wh_oci_req q = {.method = "GET", .url = url, .accept = "application/json", .fd = -1,
-                    .max = TOKEN_REPLY_MAX, .auth = r->username ? basic : NULL,
+                    .max = WH_OCI_TOKEN_REPLY_MAX, .auth = r->username ? basic : NULL,
                     .anonymous = !r->username};
     rc = perform(r, &q, &p, err);
     OPENSSL_cleanse(basic, sizeof basic);
@@ -427,21 +388,18 @@ int wh_oci_fetch_token(wh_oci_remote *r, wh_err *err)
         rc = wh_oci_status_fail(r, "asking for a token", &p, err);
         goto done;
     }
-    doc = p.body ? json_loadb(p.body, p.len, 0, NULL) : NULL;
-    const char *tok = json_string_value(json_object_get(doc, "token"));
-    if (!tok || !tok[0])
-        tok = json_string_value(json_object_get(doc, "access_token"));
-    if (!tok || !tok[0] || strlen(tok) > TOKEN_MAX || wh_oci_has_ctl(tok) || strchr(tok, ' ')) {
+    wh_err e;
+    if (wh_oci_token_parse(p.body ? p.body : "", p.len, tok, sizeof tok, &e)) {
         rc = wh_err_set(err, WH_EUNAUTH, "the token service of %s answered without a usable "
-                        "token", r->host);
+                        "token: %s", r->host, e.msg);
         goto done;
     }
     rc = set_auth(r, "Bearer", tok, err);
     r->sent_creds = r->username != NULL;
 done:
+    OPENSSL_cleanse(tok, sizeof tok);
     if (p.body)
         OPENSSL_cleanse(p.body, p.len);
-    json_decref(doc);
     wh_oci_reply_clear(&p);
     free(url);
     curl_free(svc);
@@ -453,16 +411,18 @@ done:
  * the Basic credentials.  WH_EUNAUTH when there is nothing more to try. */
 static int renew(wh_oci_remote *r, const wh_oci_reply *p, wh_err *err)
 {
-    if (p->bearer[0] && !r->token_given) {
-        char realm[WH_OCI_HEADER_KEEP], svc[512], scope[1024];
-        if (!challenge_param(p->bearer, "realm", realm, sizeof realm) || !realm[0])
+    wh_oci_challenge ch;
+    wh_err e;
+    if (wh_oci_challenge_parse(p->challenge, &ch, &e))
+        return wh_err_set(err, WH_EUNAUTH, "%s answered 401 with a WWW-Authenticate challenge "
+                          "that cannot be read: %s", r->host, e.msg);
+    if (ch.bearer && !r->token_given) {
+        if (!ch.realm[0])
             return wh_err_set(err, WH_EUNAUTH, "%s asks for a Bearer token but names no "
                               "realm to get it from", r->host);
-        bool has_svc = challenge_param(p->bearer, "service", svc, sizeof svc);
-        bool has_scope = challenge_param(p->bearer, "scope", scope, sizeof scope) && scope[0];
-        char *nr = strdup(realm), *ns = has_svc ? strdup(svc) : NULL;
-        char *nc = has_scope ? strdup(scope) : NULL;
-        if (!nr || (has_svc && !ns) || (has_scope && !nc)) {
+        char *nr = strdup(ch.realm), *ns = ch.has_service ? strdup(ch.service) : NULL;
+        char *nc = ch.scope[0] ? strdup(ch.scope) : NULL;
+        if (!nr || (ch.has_service && !ns) || (ch.scope[0] && !nc)) {
             free(nr);
             free(ns);
             free(nc);
@@ -478,7 +438,7 @@ static int renew(wh_oci_remote *r, const wh_oci_reply *p, wh_err *err)
         }
         return wh_oci_fetch_token(r, err);
     }
-    if (p->basic[0] && r->username && !r->sent_creds) {
+    if (ch.basic && r->username && !r->sent_creds) {
         char line[((2 * CREDS_MAX + 2) / 3 + 1) * 4 + 40];
         basic_line(r, line, sizeof line);
         int rc = set_auth(r, "Basic", line + strlen("Authorization: Basic "), err);
@@ -548,7 +508,7 @@ int wh_oci_remote_open(const char *origin, const char *repo, bool push,
     bool bad_user = creds->username && (strlen(creds->username) > CREDS_MAX ||
                                         strlen(creds->password) > CREDS_MAX ||
                                         strchr(creds->username, ':'));
-    bool bad_token = creds->token && (strlen(creds->token) > TOKEN_MAX ||
+    bool bad_token = creds->token && (strlen(creds->token) > WH_OCI_TOKEN_MAX ||
                                       strchr(creds->token, ' '));
     if (bad_user || bad_token || wh_oci_has_ctl(creds->username) ||
         wh_oci_has_ctl(creds->password) || wh_oci_has_ctl(creds->token))

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "oci_parse.h"
 #include "progress.h"
 #include "schema/error.h"
 #include "schema/oci.h"
@@ -39,18 +40,6 @@
 
 /* The most tags one repository may list, over all pages. */
 #define WH_OCI_MAX_TAGS 100000
-
-/* An `oci://HOST[:PORT]/REPO[:TAG][@sha256:HEX]` reference. */
-typedef struct wh_oci_ref {
-    char host[256];                  /* HOST[:PORT] */
-    char repo[WH_OCI_MAX_REPO + 1];
-    char tag[WH_OCI_MAX_TAG + 1];    /* "" when none */
-    char digest[65];                 /* hex of the @sha256:..., "" when none */
-} wh_oci_ref;
-
-/* Parses and checks a reference (repository, tag and digest grammars of
- * the distribution spec).  WH_EINVAL saying which part is wrong. */
-int wh_oci_ref_parse(const char *s, wh_oci_ref *out, wh_err *err);
 
 /* What to authenticate with; any field may be NULL. */
 typedef struct wh_oci_creds {

@@ -29,53 +29,6 @@ void wh_oci_sha256_hex(const void *buf, size_t len, char hex[65])
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
-int wh_oci_ref_parse(const char *s, wh_oci_ref *out, wh_err *err)
-{
-    memset(out, 0, sizeof *out);
-    if (strncmp(s, "oci://", 6) != 0)
-        return wh_err_set(err, WH_EINVAL, "the source must be oci://HOST[:PORT]/REPO[:TAG]");
-    s += 6;
-    size_t hl = strcspn(s, "/");
-    if (hl == 0 || s[hl] != '/' || hl >= sizeof out->host)
-        return wh_err_set(err, WH_EINVAL, "the source names no registry host: "
-                          "oci://HOST[:PORT]/REPO[:TAG]");
-    for (size_t i = 0; i < hl; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-            return wh_err_set(err, WH_EINVAL, "the registry host holds a character a host "
-                              "name cannot ('%c')", c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    memcpy(out->host, s, hl);
-    const char *rest = s + hl + 1, *at = strchr(rest, '@');
-    size_t rl = at ? (size_t)(at - rest) : strlen(rest);
-    if (at) {
-        int rc = wh_oci_digest_parse(at + 1, out->digest, err);
-        if (rc) {
-            wh_err_prefix(err, "the source's digest");
-            return rc;
-        }
-    }
-    const char *slash = memrchr(rest, '/', rl), *colon = memrchr(rest, ':', rl);
-    if (colon && (!slash || colon > slash)) {
-        size_t tl = rl - (size_t)(colon + 1 - rest);
-        if (tl == 0 || tl > WH_OCI_MAX_TAG)
-            return wh_err_set(err, WH_EINVAL, "the source's tag is empty or too long");
-        memcpy(out->tag, colon + 1, tl);
-        rl = (size_t)(colon - rest);
-        if (!wh_oci_tag_valid(out->tag))
-            return wh_err_set(err, WH_EINVAL, "\"%s\" is not a valid tag", out->tag);
-    }
-    if (rl == 0 || rl > WH_OCI_MAX_REPO)
-        return wh_err_set(err, WH_EINVAL, "the source names no repository");
-    memcpy(out->repo, rest, rl);
-    if (!wh_oci_repo_valid(out->repo))
-        return wh_err_set(err, WH_EINVAL, "\"%.*s\" is not a valid repository name (lowercase "
-                          "letters and digits, separated by '.', '_', '-' or '/')",
-                          (int)(rl < 200 ? rl : 200), rest);
-    return 0;
-}
-
 void wh_oci_doc_clear(wh_oci_doc *d)
 {
     free(d->body);
@@ -145,29 +98,6 @@ void wh_oci_tags_free(char **tags, size_t n)
     free(tags);
 }
 
-/* The path of a Link header's rel="next" target on our origin; "" when
- * there is none.  WH_EINVAL for a target on another origin. */
-static int next_link(const wh_oci_remote *r, const char *link, char *path, size_t cap,
-                     wh_err *err)
-{
-    path[0] = '\0';
-    const char *lt = strchr(link, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-    if (!gt || !strstr(gt, "next"))
-        return 0;
-    const char *u = lt + 1;
-    size_t n = (size_t)(gt - u), ol = strlen(r->origin);
-    if (n > ol && strncmp(u, r->origin, ol) == 0 && u[ol] == '/') {
-        u += ol;
-        n -= ol;
-    }
-    if (n == 0 || u[0] != '/' || n >= cap || memchr(u, ' ', n))
-        return wh_err_set(err, WH_EINVAL, "%s sent a tags/list Link that is not on its own "
-                          "origin", r->host);
-    memcpy(path, u, n);
-    path[n] = '\0';
-    return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -234,8 +164,14 @@ int wh_oci_remote_tags(wh_oci_remote *r, char ***tags, size_t *n, wh_err *err)
             nv++;
         }
         char next[WH_OCI_HEADER_KEEP];
-        if (rc || (rc = next_link(r, p.link, next, sizeof next, err)))
+        wh_err e;
+        if (rc)
             break;
+        if ((rc = wh_oci_link_next(p.link, r->origin, next, sizeof next, &e))) {
+            rc = wh_err_set(err, rc, "%s sent a tags/list Link that cannot be followed: %s",
+                            r->host, e.msg);
+            break;
+        }
         /* A Link back to the same page would never end. */
         if (strcmp(next, path) == 0)
             next[0] = '\0';

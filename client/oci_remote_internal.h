@@ -17,9 +17,10 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "oci_parse.h"
 #include "oci_remote.h"
 
-#define WH_OCI_HEADER_KEEP 4096       /* bytes of a challenge, Location or Link kept */
+#define WH_OCI_HEADER_KEEP 4096       /* bytes of one Location, Link or challenge line */
 #define WH_OCI_SMALL_MAX (64 * 1024)  /* replies that carry no document worth more */
 
 #define WH_OCI_MANIFEST_ACCEPT                                                   \
@@ -66,9 +67,10 @@ typedef struct wh_oci_reply {
     char ctype[128];
     char digest[128];
     char location[WH_OCI_HEADER_KEEP];
-    char link[WH_OCI_HEADER_KEEP];
-    char bearer[WH_OCI_HEADER_KEEP];   /* the first Bearer challenge */
-    char basic[WH_OCI_HEADER_KEEP];    /* the first Basic challenge */
+    char link[WH_OCI_LINK_MAX + 1];           /* every Link, joined with ", " */
+    char challenge[WH_OCI_CHALLENGE_MAX + 1]; /* every WWW-Authenticate, likewise */
+    const char *bad_header;     /* a header above that was over its room or held a
+                                   control character (its name), NULL when none */
     int fd;                     /* the upload, as wh_oci_req.fd */
     uint64_t sent;
 } wh_oci_reply;
@@ -90,8 +92,5 @@ int wh_oci_fetch_token(wh_oci_remote *r, wh_err *err);
 /* A reply's status as a WH_E* code and a message naming `what`. */
 int wh_oci_status_fail(const wh_oci_remote *r, const char *what, const wh_oci_reply *p,
                        wh_err *err);
-
-/* Whether s (NULL: no) holds a control character. */
-bool wh_oci_has_ctl(const char *s);
 
 #endif

@@ -121,3 +121,48 @@ int wh_http_parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t 
     return 1;
 }
 
+
+/* A decimal count of at most `digits` digits, without sign or blanks, that
+ * fits a uint64_t. */
+static bool parse_u64(const char *s, const char *end, size_t digits, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (s == end || (size_t)(end - s) > digits)
+        return false;
+    for (; s < end; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* The distribution spec sends "START-END"; clients that follow RFC 9110
+ * instead send "bytes START-END/TOTAL", which is read the same way once its
+ * TOTAL agrees. */
+bool wh_http_parse_content_range(const char *h, uint64_t *start, uint64_t *end)
+{
+    if (!h)
+        return false;
+    if (strncmp(h, "bytes", 5) == 0 && (h[5] == ' ' || h[5] == '='))
+        h += 6;
+    const char *dash = strchr(h, '-');
+    if (!dash)
+        return false;
+    const char *stop = dash + 1 + strcspn(dash + 1, "/");
+    uint64_t a, b, total;
+    /* 19 digits keep END + 1, the length of the chunk, from overflowing;
+     * TOTAL may be that END + 1. */
+    if (!parse_u64(h, dash, 19, &a) || !parse_u64(dash + 1, stop, 19, &b) || a > b)
+        return false;
+    if (*stop == '/' && strcmp(stop + 1, "*") != 0 &&
+        (!parse_u64(stop + 1, stop + 1 + strlen(stop + 1), 20, &total) || b >= total))
+        return false;
+    *start = a;
+    *end = b;
+    return true;
+}

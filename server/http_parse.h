@@ -1,7 +1,8 @@
 /*
  * http_parse.h - parsing the parts of requests that libmicrohttpd leaves to
- * us: content negotiation (Accept), byte ranges (Range) and the bindle id in
- * a URL path.  Kept apart from the handlers so that it can be fuzzed alone.
+ * us: content negotiation (Accept), byte ranges (Range), the chunk of an OCI
+ * upload (Content-Range) and the bindle id in a URL path.  Kept apart from
+ * the handlers so that it can be fuzzed alone.
  * Nothing here allocates; outputs go to caller-provided buffers.
  */
 #ifndef WH_HTTP_PARSE_H
@@ -27,5 +28,12 @@ bool wh_http_split_id(const char *id, char *name, size_t ncap, char *version,
  * (absent, malformed, or several ranges).  -1: unsatisfiable (416). */
 int wh_http_parse_range(const char *h, uint64_t size, uint64_t *first,
                         uint64_t *last);
+
+/* Reads the Content-Range of an OCI chunked upload: "START-END", inclusive,
+ * each a decimal of at most 19 digits without sign or blanks.  The RFC 9110
+ * form "bytes START-END/TOTAL" (or "bytes=", and TOTAL "*") is accepted
+ * too, TOTAL then past END.  False when malformed or START > END; *start
+ * and *end are only written on success. */
+bool wh_http_parse_content_range(const char *h, uint64_t *start, uint64_t *end);
 
 #endif

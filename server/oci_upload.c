@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "http_parse.h"
 #include "oci.h"
 
 typedef struct up_ctx {
@@ -172,19 +173,6 @@ static bool content_length(wh_req *req, bool *has, uint64_t *len)
     return !cl || parse_u64(cl, cl + strlen(cl), len);
 }
 
-/* Content-Range "START-END" (the spec's form; "bytes " or "bytes=" before
- * and "/TOTAL" after are tolerated), inclusive: false when malformed. */
-static bool parse_content_range(const char *h, uint64_t *start, uint64_t *end)
-{
-    if (strncmp(h, "bytes", 5) == 0 && (h[5] == ' ' || h[5] == '='))
-        h += 6;
-    const char *dash = strchr(h, '-');
-    if (!dash)
-        return false;
-    const char *stop = dash + 1 + strcspn(dash + 1, "/");
-    return parse_u64(h, dash, start) && parse_u64(dash + 1, stop, end) && *start <= *end;
-}
-
 /*
  * Checks that the body of a PATCH or PUT may be appended to the session
  * (open in u->ss) before any byte of it is read: a Content-Range must
@@ -206,7 +194,7 @@ static bool chunk_ok(wh_req *req, up_ctx *u, bool *body)
     const char *cr = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_RANGE);
     if (cr) {
         char problem[160];
-        if (!parse_content_range(cr, &start, &end)) {
+        if (!wh_http_parse_content_range(cr, &start, &end)) {
             snprintf(problem, sizeof problem,
                      "Content-Range \"%.64s\" is not START-END (inclusive)", cr);
             reply_bad_range(req, u, size, problem);

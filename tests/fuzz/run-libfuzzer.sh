@@ -6,11 +6,16 @@
 # With TARGET names (fuzz_invoice_toml ...), only those run.
 # Each tests/fuzz/fuzz_*.c is built with clang and
 # -fsanitize=fuzzer,address,undefined against the library (schema/ and
-# storage/, instrumented the same way, packed into an archive so that a
-# target links only what it uses) into build/libfuzzer/.  It then runs on a
-# copy of its seed corpus in build/libfuzzer/corpus/<target>/, so that the
-# inputs libFuzzer discovers never land in the source tree.  Crashing inputs
-# are written to build/libfuzzer/artifacts/; copy the ones worth keeping into
+# storage/) and the server's objects (all but server/main.c); a
+# fuzz_client_* target against the library and the client's objects (all
+# but client/main.c, with libcurl) instead, as in the Makefile.  All are
+# instrumented the same way and packed into archives, so that a target
+# links only what it uses, under build/libfuzzer/ (or $FUZZ_OUT, so that
+# two runs at once do not share one).  Only the archives the chosen
+# targets need are built.  A target then runs on a copy of its seed corpus
+# in build/libfuzzer/corpus/<target>/, so that the inputs libFuzzer
+# discovers never land in the source tree.  Crashing inputs are written to
+# build/libfuzzer/artifacts/; copy the ones worth keeping into
 # tests/fuzz/corpus/<target>/ so that `make test` replays them for ever.
 #
 # Exits non-zero when any target failed to build or crashed.
@@ -24,12 +29,29 @@ shift || true
 only=" $* "
 
 cd "$(dirname "$0")/../.." || exit 2
-out=build/libfuzzer
+# The chosen targets, and which side's objects they need.
+targets=()
+need_server=0 need_client=0
+for src in tests/fuzz/fuzz_*.c; do
+  [ -e "$src" ] || continue
+  name=$(basename "$src" .c)
+  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
+  targets+=("$name")
+  case "$name" in
+    fuzz_client_*) need_client=1 ;;
+    *) need_server=1 ;;
+  esac
+done
+for want in $only; do
+  [ -e "tests/fuzz/$want.c" ] || { echo "fuzz: no target tests/fuzz/$want.c" >&2; exit 2; }
+done
+out=${FUZZ_OUT:-build/libfuzzer}
 mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
 
 cc=${FUZZ_CC:-clang}
 cxx=${FUZZ_CXX:-clang++}
 pkgs="libmicrohttpd jansson sqlite3 libcrypto tomlplusplus libcrypt libarchive"
+[ "$need_client" -eq 0 ] || pkgs="$pkgs libcurl"
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null)
 # libwabt ships as a static library without a .pc file.
 pkg_libs="$(pkg-config --libs $pkgs 2>/dev/null) -lwabt"
@@ -50,14 +72,18 @@ compile() {  # compile COMPILER FLAGS SRC OBJ
   fi
   objs+=("$4")
 }
+pack() {  # pack ARCHIVE: the objects compiled since the last pack
+  [ "$build_failed" -eq 0 ] || exit 1
+  rm -f "$1"
+  ar rcs "$1" "${objs[@]}" || exit 1
+  objs=()
+}
 
-# The server's own parsers are fuzzed too: everything of it but main().
-for src in schema/*.c storage/*.c server/*.c; do
+for src in schema/*.c storage/*.c; do
   [ -e "$src" ] || continue
-  [ "$src" = server/main.c ] && continue
   compile "$cc" "$cflags" "$src" "$out/obj/${src%.c}.o"
 done
-for src in schema/*.cpp server/*.cpp; do
+for src in schema/*.cpp; do
   [ -e "$src" ] || continue
   compile "$cxx" "$cxxflags" "$src" "$out/obj/${src%.cpp}.o"
 done
@@ -72,18 +98,41 @@ if [ -e "${sql[0]}" ] && [ -x scripts/embed-sql.sh ]; then
     build_failed=1
   fi
 fi
-[ "$build_failed" -eq 0 ] || exit 1
-rm -f "$out/libwharf.a"
-ar rcs "$out/libwharf.a" "${objs[@]}" || exit 1
+pack "$out/libwharf.a"
+
+# The server's own parsers are fuzzed too: everything of it but main().
+if [ "$need_server" -eq 1 ]; then
+  for src in server/*.c; do
+    [ -e "$src" ] || continue
+    [ "$src" = server/main.c ] && continue
+    compile "$cc" "$cflags" "$src" "$out/obj/${src%.c}.o"
+  done
+  for src in server/*.cpp; do
+    [ -e "$src" ] || continue
+    compile "$cxx" "$cxxflags" "$src" "$out/obj/${src%.cpp}.o"
+  done
+  pack "$out/libwharf-server.a"
+fi
+# So are what the client reads from registries: everything of it but main().
+if [ "$need_client" -eq 1 ]; then
+  for src in client/*.c; do
+    [ -e "$src" ] || continue
+    [ "$src" = client/main.c ] && continue
+    compile "$cc" "$cflags" "$src" "$out/obj/${src%.c}.o"
+  done
+  pack "$out/libwharf-client.a"
+fi
 
 failed=0
-for src in tests/fuzz/fuzz_*.c; do
-  [ -e "$src" ] || continue
-  name=$(basename "$src" .c)
-  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || continue
+for name in "${targets[@]}"; do
+  src="tests/fuzz/$name.c"
   bin="$out/$name"
+  case "$name" in
+    fuzz_client_*) side="$out/libwharf-client.a" ;;
+    *) side="$out/libwharf-server.a" ;;
+  esac
   if ! $cc $cflags -fsanitize=fuzzer $pkg_cflags -c "$src" -o "$out/obj/$name.o" ||
-     ! $cxx $san -fsanitize=fuzzer -o "$bin" "$out/obj/$name.o" "$out/libwharf.a" \
+     ! $cxx $san -fsanitize=fuzzer -o "$bin" "$out/obj/$name.o" "$side" "$out/libwharf.a" \
          $pkg_libs -lpthread; then
     echo "fuzz: $name: build failed" >&2
     failed=1
