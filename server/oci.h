@@ -67,6 +67,16 @@ void wh_oci_route_blob(wh_req *req, const char *repo, const char *sha256);
 void wh_oci_route_upload_start(wh_req *req, const char *repo);
 void wh_oci_route_upload(wh_req *req, const char *repo, const char *id);
 
+/* Shared by the manifest routes (oci_manifest.c, oci_push.c): the 201 of a
+ * stored manifest; REF read as a digest or a tag (400 answered otherwise);
+ * the bindle version a tag names when the repository may hold bindles. */
+void wh_oci_reply_created(wh_req *req, const char *repo, const char *sha, const char *subject);
+bool wh_oci_parse_ref(wh_req *req, const char *ref, bool *by_digest, char sha[65]);
+bool wh_oci_tag_version(const char *repo, const char *tag, char *version, size_t cap);
+
+/* PUT of a manifest (oci_push.c), from wh_oci_route_manifest. */
+void wh_oci_manifest_push(wh_req *req, const char *repo, const char *ref);
+
 /*
  * The OCI view of bindle name/version (oci_bindle.c): the digest of the
  * manifest that GET /v2/NAME/manifests/VERSION serves.  The manifest a
