@@ -177,10 +177,7 @@ static int held(mirror *mr, const char *esc, const char *version, const char *sh
         wh_err_prefix(err, "the invoice of %s/%s on Wharf", mr->name, version);
         goto done;
     }
-    const char *have = NULL;
-    for (size_t i = 0; i < inv->annotations.n; i++)
-        if (strcmp(inv->annotations.items[i].key, WH_OCI_ANN_MANIFEST) == 0)
-            have = inv->annotations.items[i].value;
+    const char *have = wh_kvmap_get(&inv->annotations, WH_OCI_ANN_MANIFEST);
     if (!have || strncmp(have, "sha256:", 7) != 0 || strcmp(have + 7, sha256) != 0) {
         char shown[100];
         snprintf(why, cap, "%s/%s is on Wharf %s%s; versions are immutable: mirror to "

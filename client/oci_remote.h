@@ -127,7 +127,4 @@ int wh_oci_remote_put_manifest(wh_oci_remote *r, const char *reference, const ch
                                size_t len, const char *media_type, const char *sha256,
                                wh_err *err);
 
-/* The lowercase hex SHA-256 of len bytes. */
-void wh_oci_sha256_hex(const void *buf, size_t len, char hex[65]);
-
 #endif

@@ -13,21 +13,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "cli.h"
 
 #define TAGS_PAGE_MAX (4u << 20)
 #define TAGS_PAGES_MAX 10000
-
-void wh_oci_sha256_hex(const void *buf, size_t len, char hex[65])
-{
-    unsigned char d[32];
-    unsigned int dl = 0;
-    EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
 
 void wh_oci_doc_clear(wh_oci_doc *d)
 {
@@ -65,7 +55,8 @@ int wh_oci_remote_get_manifest(wh_oci_remote *r, const char *reference, wh_oci_d
         rc = wh_oci_status_fail(r, what, &p, err);
         goto done;
     }
-    wh_oci_sha256_hex(p.body ? p.body : "", p.len, out->sha256);
+    if ((rc = wh_oci_sha256_hex(p.body ? p.body : "", p.len, out->sha256, err)))
+        goto done;
     if (want[0] && strcmp(want, out->sha256) != 0) {
         rc = wh_err_set(err, WH_EINVAL, "%s: the bytes %s sent have sha256 %s, not the "
                         "digest asked for", what, r->host, out->sha256);

@@ -33,6 +33,14 @@ void wh_invoice_free(wh_invoice *inv)
     free(inv);
 }
 
+const char *wh_kvmap_get(const wh_kvmap *m, const char *key)
+{
+    for (size_t i = 0; m && i < m->n; i++)
+        if (strcmp(m->items[i].key, key) == 0)
+            return m->items[i].value;
+    return NULL;
+}
+
 const wh_parcel *wh_invoice_find_parcel(const wh_invoice *inv,
                                         const char *sha256)
 {

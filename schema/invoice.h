@@ -191,6 +191,10 @@ int wh_name_validate(const char *name, wh_err *err);
 /* True when `s` is exactly 64 lowercase hex digits. */
 bool wh_sha256_hex_valid(const char *s);
 
+/* The value of `key` in an annotation map (an invoice's or a label's), or
+ * NULL; borrowed from the map. */
+const char *wh_kvmap_get(const wh_kvmap *m, const char *key);
+
 /* Finds the parcel with that sha256; NULL when the invoice lists none. */
 const wh_parcel *wh_invoice_find_parcel(const wh_invoice *inv,
                                         const char *sha256);

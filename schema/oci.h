@@ -110,6 +110,10 @@ bool wh_oci_repo_valid(const char *name);
 /* Whether `tag` matches [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}. */
 bool wh_oci_tag_valid(const char *tag);
 
+/* The SHA-256 of len bytes as 64 lowercase hex digits (65 with the NUL):
+ * how a manifest or config is named. */
+int wh_oci_sha256_hex(const void *buf, size_t len, char hex[65], wh_err *err);
+
 /* "sha256:<64 lowercase hex>" into hex (65 bytes with the NUL).  WH_EINVAL
  * for a malformed digest, and "unsupported digest algorithm" for others. */
 int wh_oci_digest_parse(const char *digest, char sha256[65], wh_err *err);

@@ -240,14 +240,6 @@ done:
     return rc;
 }
 
-static const char *kv_get(const wh_kvmap *m, const char *key)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->items[i].key, key) == 0)
-            return m->items[i].value;
-    return NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* Manifest -> invoice                                                 */
 /* ------------------------------------------------------------------ */
@@ -347,7 +339,7 @@ static int add_parcels(wh_invoice *inv, const wh_oci_manifest *m, const bool *du
         snprintf(where, sizeof where, "layers[%zu].annotations", i);
         if ((rc = set_label(inv, d, "layer", where, l, err)))
             goto done;
-        const char *title = kv_get(&d->annotations, WH_OCI_ANN_TITLE);
+        const char *title = wh_kvmap_get(&d->annotations, WH_OCI_ANN_TITLE);
         if (title && title_usable(title))
             snprintf(want, sizeof want, "%s", title);
         else
@@ -400,8 +392,8 @@ static int set_invoice_annotations(wh_invoice *inv, const wh_oci_manifest *m,
 static int set_bindle_fields(wh_invoice *inv, const wh_oci_manifest *m, wh_err *err)
 {
     const size_t max = wh_invoice_default_limits.max_string;
-    const char *authors = kv_get(&m->annotations, "org.opencontainers.image.authors");
-    const char *desc = kv_get(&m->annotations, "org.opencontainers.image.description");
+    const char *authors = wh_kvmap_get(&m->annotations, "org.opencontainers.image.authors");
+    const char *desc = wh_kvmap_get(&m->annotations, "org.opencontainers.image.description");
     if (authors) {
         if (strlen(authors) > max)
             return wh_err_set(err, WH_EINVAL,
@@ -495,7 +487,7 @@ done:
 /* Invoice -> view                                                     */
 /* ------------------------------------------------------------------ */
 
-static int sha256_hex(const void *buf, size_t len, char hex[65], wh_err *err)
+int wh_oci_sha256_hex(const void *buf, size_t len, char hex[65], wh_err *err)
 {
     unsigned char md[32];
     unsigned int n = 0;
@@ -652,11 +644,11 @@ int wh_oci_view_from_invoice(const wh_invoice *inv, const char *invoice_toml,
         memcpy(out->config, invoice_toml, invoice_len);
         out->config_len = invoice_len;
     }
-    if ((rc = sha256_hex(out->config, out->config_len, out->config_sha256, err)))
+    if ((rc = wh_oci_sha256_hex(out->config, out->config_len, out->config_sha256, err)))
         goto done;
     man = view_manifest_json(inv, wasm, out->config_sha256, out->config_len);
     if ((rc = dump_json(man, &out->manifest, &out->manifest_len, err)) ||
-        (rc = sha256_hex(out->manifest, out->manifest_len, out->manifest_sha256, err)))
+        (rc = wh_oci_sha256_hex(out->manifest, out->manifest_len, out->manifest_sha256, err)))
         goto done;
 done:
     json_decref(cfg);

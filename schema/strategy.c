@@ -283,10 +283,7 @@ int wh_sig_verify_invoice(const wh_invoice *inv, const wh_keyring *kr,
  * mirror`), which says where it came from. */
 bool wh_invoice_is_mirror(const wh_invoice *inv)
 {
-    for (size_t i = 0; i < inv->annotations.n; i++)
-        if (strcmp(inv->annotations.items[i].key, WH_OCI_ANN_SOURCE) == 0)
-            return true;
-    return false;
+    return wh_kvmap_get(&inv->annotations, WH_OCI_ANN_SOURCE) != NULL;
 }
 
 /*

@@ -349,11 +349,12 @@ static void buffer_body(wh_req *req, const char *data, size_t len)
 }
 
 /* Whether the client may be about to send a body (a length, or chunks). */
-static bool req_may_have_body(wh_req *req)
+bool wh_req_may_have_body(wh_req *req)
 {
     const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t n;
     if (cl)
-        return strtoull(cl, NULL, 10) > 0;
+        return !wh_http_parse_content_length(cl, &n) || n > 0;
     return wh_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }
 
@@ -412,7 +413,7 @@ static enum MHD_Result begin(wh_req *req, const char *url)
      * what we want when refusing an upload before its bytes (the client
      * need not send them), but it would end keep-alive for every GET: those
      * wait for the final call, which comes at once. */
-    if (req->resp && req_may_have_body(req))
+    if (req->resp && wh_req_may_have_body(req))
         return queue(req);
     return MHD_YES;
 }

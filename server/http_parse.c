@@ -141,6 +141,11 @@ static bool parse_u64(const char *s, const char *end, size_t digits, uint64_t *o
     return true;
 }
 
+bool wh_http_parse_content_length(const char *h, uint64_t *len)
+{
+    return h && parse_u64(h, h + strlen(h), 19, len);
+}
+
 /* The distribution spec sends "START-END"; clients that follow RFC 9110
  * instead send "bytes START-END/TOTAL", which is read the same way once its
  * TOTAL agrees. */

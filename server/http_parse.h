@@ -29,6 +29,10 @@ bool wh_http_split_id(const char *id, char *name, size_t ncap, char *version,
 int wh_http_parse_range(const char *h, uint64_t size, uint64_t *first,
                         uint64_t *last);
 
+/* A Content-Length value: decimal digits only (at most 19), no sign or
+ * blanks; false when it is anything else. */
+bool wh_http_parse_content_length(const char *h, uint64_t *len);
+
 /* Reads the Content-Range of an OCI chunked upload: "START-END", inclusive,
  * each a decimal of at most 19 digits without sign or blanks.  The RFC 9110
  * form "bytes START-END/TOTAL" (or "bytes=", and TOTAL "*") is accepted

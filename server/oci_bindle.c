@@ -25,14 +25,6 @@
 #include "invoice_cache.h"
 #include "oci.h"
 
-static const char *annotation(const wh_invoice *inv, const char *key)
-{
-    for (size_t i = 0; i < inv->annotations.n; i++)
-        if (strcmp(inv->annotations.items[i].key, key) == 0)
-            return inv->annotations.items[i].value;
-    return NULL;
-}
-
 /* Records that manifest `rec` of repo `name` is bindle name/version. */
 static int link_view(wh_server *srv, const char *name, const char *version,
                 const wh_oci_manifest_rec *rec, wh_err *err)
@@ -90,7 +82,7 @@ static bool lists_parcels(const wh_oci_manifest *m, const wh_invoice *inv)
 static int made_from(wh_server *srv, const char *name, const char *version,
                      const wh_invoice *inv, char sha256[65], wh_err *err)
 {
-    const char *digest = annotation(inv, WH_OCI_ANN_MANIFEST);
+    const char *digest = wh_kvmap_get(&inv->annotations, WH_OCI_ANN_MANIFEST);
     char hex[65];
     if (!digest)
         return 0;

@@ -236,14 +236,6 @@ static void get_manifest(wh_req *req, const char *repo, const char *ref)
 
 /* ---- DELETE ---- */
 
-static const char *invoice_annotation(const wh_invoice *inv, const char *key)
-{
-    for (size_t i = 0; i < inv->annotations.n; i++)
-        if (strcmp(inv->annotations.items[i].key, key) == 0)
-            return inv->annotations.items[i].value;
-    return NULL;
-}
-
 /*
  * Whether some unyanked bindle of repo was made from manifest sha (its
  * WH_OCI_ANN_MANIFEST), so that GET of its version serves it: 1 with
@@ -279,7 +271,7 @@ static int bindle_made_from(wh_server *srv, const char *repo, const char *sha, c
             if (wh_meta_invoice_get(srv->meta, repo, v, &doc, NULL) == 0 && !doc->yanked &&
                 strstr(doc->json, needle) &&
                 wh_invoice_parse_stored(doc->json, doc->json_len, &inv, NULL) == 0) {
-                const char *a = invoice_annotation(inv, WH_OCI_ANN_MANIFEST);
+                const char *a = wh_kvmap_get(&inv->annotations, WH_OCI_ANN_MANIFEST);
                 if (a && strcmp(a, needle) == 0) {
                     snprintf(version, cap, "%s", v);
                     found = 1;

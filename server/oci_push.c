@@ -17,10 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "aot_queue.h"
 #include "auth.h"
+#include "http_parse.h"
 #include "oci.h"
 #include "trust.h"
 #include "wasm_check.h"
@@ -314,10 +313,7 @@ static void push_bindle(wh_req *req, const put_ctx *c, const wh_oci_manifest *m,
         goto done;
     int rc = wh_trust_check_unsigned(srv, c->repo, &e);
     if (rc) {
-        if (rc == WH_EFORBIDDEN)
-            wh_oci_error(req, MHD_HTTP_FORBIDDEN, "DENIED", "%s", e.msg);
-        else
-            wh_oci_error_err(req, "DENIED", &e);
+        wh_oci_error_err(req, "DENIED", &e);
         goto done;
     }
     for (size_t i = 0; i < m->n_layers; i++)
@@ -391,17 +387,6 @@ static bool blobs_visible(wh_req *req, const char *repo, const wh_oci_manifest_p
     return true;
 }
 
-static int sha256_hex(const void *buf, size_t len, char hex[65], wh_err *err)
-{
-    unsigned char md[32];
-    unsigned n = 0;
-    if (EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-        return wh_err_set(err, WH_EIO, "cannot compute SHA-256");
-    for (size_t i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return 0;
-}
-
 static void put_end(wh_req *req)
 {
     wh_server *srv = req->srv;
@@ -411,7 +396,7 @@ static void put_end(wh_req *req)
     wh_oci_manifest *m = NULL;
     wh_oci_manifest_put p = {0};
     char sha[65];
-    if (sha256_hex(body, req->body_len, sha, &e) != 0)
+    if (wh_oci_sha256_hex(body, req->body_len, sha, &e) != 0)
         return wh_oci_error_err(req, "MANIFEST_INVALID", &e);
     if (c->by_digest && strcmp(sha, c->ref_sha) != 0)
         return wh_oci_error(req, MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID",
@@ -480,7 +465,8 @@ void wh_oci_manifest_push(wh_req *req, const char *repo, const char *ref)
     snprintf(c->repo, sizeof c->repo, "%s", repo);
     snprintf(c->ref, sizeof c->ref, "%s", ref);
     const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > WH_OCI_MAX_MANIFEST)
+    uint64_t cl_n = 0;
+    if (cl && wh_http_parse_content_length(cl, &cl_n) && cl_n > WH_OCI_MAX_MANIFEST)
         return wh_oci_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "SIZE_INVALID",
                             "the manifest is %s bytes, over the %u-byte limit", cl,
                             WH_OCI_MAX_MANIFEST);

@@ -149,28 +149,13 @@ static void reply_created(wh_req *req, const char *repo, const char *sha)
 
 /* ---- request headers ---- */
 
-/* A decimal count without sign, blanks or overflow. */
-static bool parse_u64(const char *s, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s == end || end - s > 19)
-        return false;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* Content-Length when given (*has set), false when it is malformed. */
 static bool content_length(wh_req *req, bool *has, uint64_t *len)
 {
     const char *cl = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     *has = cl != NULL;
     *len = 0;
-    return !cl || parse_u64(cl, cl + strlen(cl), len);
+    return !cl || wh_http_parse_content_length(cl, len);
 }
 
 /*
@@ -189,8 +174,7 @@ static bool chunk_ok(wh_req *req, up_ctx *u, bool *body)
                      "Content-Length is not a number of bytes");
         return false;
     }
-    *body = has_len ? len > 0
-                    : wh_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+    *body = wh_req_may_have_body(req);
     const char *cr = wh_req_header(req, MHD_HTTP_HEADER_CONTENT_RANGE);
     if (cr) {
         char problem[160];
@@ -281,11 +265,13 @@ static void finish(wh_req *req, up_ctx *u)
     if (placed)
         rc = wh_meta_oci_blob_link(srv->meta, u->repo, u->sha, size, &e);
     pthread_rwlock_unlock(&srv->blob_gate);
-    if (!placed && rc == WH_EINVAL) {
-        if (u->single && wh_store_session_open(srv->store, u->id, &u->ss, &e) != 0)
-            u->ss = NULL;   /* it will expire; cleanup discards it otherwise */
+    /* A failed single POST has no upload record for a client to resume:
+     * its session is taken back so that cleanup discards it. */
+    wh_err e2;
+    if (!placed && u->single && wh_store_session_open(srv->store, u->id, &u->ss, &e2) != 0)
+        u->ss = NULL;   /* then it expires */
+    if (!placed && rc == WH_EINVAL)
         return wh_oci_error(req, MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID", "%s", e.msg);
-    }
     if (rc)
         return wh_oci_error_err(req, "BLOB_UPLOAD_INVALID", &e);
     if (!u->single && wh_meta_oci_upload_remove(srv->meta, u->id, &e) != 0)
@@ -377,8 +363,7 @@ static void start_single(wh_req *req, up_ctx *u, const char *digest)
                             "the blob is %" PRIu64 " bytes, over the %" PRIu64
                             "-byte limit (max-parcel-bytes)",
                             len, req->srv->cfg.max_parcel_bytes);
-    bool body = has_len ? len > 0
-                        : wh_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+    bool body = wh_req_may_have_body(req);
     if (body && !wh_upload_slot_take(req, &u->slot))
         return;
     u->single = true;   /* from here on, cleanup discards the session */

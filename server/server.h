@@ -141,6 +141,10 @@ void wh_reply_shared(wh_req *req, unsigned status, struct MHD_Response *resp);
 /* The HTTP status for a WH_E* code. */
 unsigned wh_http_status(int code);
 
+/* Whether the request announces a body (a Content-Length above 0, or a
+ * chunked Transfer-Encoding). */
+bool wh_req_may_have_body(wh_req *req);
+
 /* A request header or query argument, or NULL. */
 const char *wh_req_header(wh_req *req, const char *name);
 const char *wh_req_arg(wh_req *req, const char *name);

@@ -342,6 +342,7 @@ expect_rc "with a wrong password the token service refuses" 1 "token service"
 w mirror "oci://127.0.0.1:$W2/app/hello" --plain-http --src-creds "$CREDS" --to app/hello-b
 expect_rc "with htpasswd credentials (a minted Bearer token): exit 0" 0
 check "1.0.0 is mirrored through the token flow" grep -Eq '^1\.0\.0 +mirrored' "$OUT"
+check "with its blobs from the cache: none fetched again" grep -q "; 0 blobs fetched" "$OUT"
 req GET /_i/app/hello-b/1.0.0 -H 'Accept: application/json'
 check "its source is the second wharfd, with the first upstream's digest" \
   test "$(jget "$BODY" 'd["annotations"]["wharf.mirror.source"]')" = "127.0.0.1:$W2/app/hello@sha256:$M"

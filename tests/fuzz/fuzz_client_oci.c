@@ -110,8 +110,9 @@ static void fuzz_header(const uint8_t *data, size_t size)
             refused(rc, &err, v, names[i]);
             continue;
         }
-        if (wh_oci_has_ctl(v) && strchr(v, '\t') == NULL)
-            broken("a header value with a control character", NULL);
+        for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+            if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+                broken("a header value with a control character", NULL);
         size_t vl = strlen(v);
         if (vl && (v[0] == ' ' || v[0] == '\t' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
             broken("a header value with blanks around it", NULL);
