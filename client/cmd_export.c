@@ -315,7 +315,6 @@ static int run_import(wh_cli *cli, int argc, char **argv)
     wh_invoice *inv = NULL;
     char **files = NULL;
     bool *need = NULL;
-    wh_xfer_item *items = NULL;
     wh_http *h = NULL;
     struct stat st;
     if (stat(a.operand, &st) != 0) {
@@ -346,9 +345,8 @@ static int run_import(wh_cli *cli, int argc, char **argv)
     n = inv->n_parcels;
     files = calloc(n + 1, sizeof *files);
     need = calloc(n + 1, sizeof *need);
-    items = calloc(n + 1, sizeof *items);
     esc = wh_http_escape_id(inv->bindle.name, inv->bindle.version);
-    if (!files || !need || !items || !esc) {
+    if (!files || !need || !esc) {
         wh_cli_fail("free some memory", "out of memory");
         goto done;
     }
@@ -362,40 +360,20 @@ static int run_import(wh_cli *cli, int argc, char **argv)
         wh_cli_fail_err(&err, hint ? hint : "check the server address (--server)");
         goto done;
     }
-    uint64_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!need[i])
-            continue;
         const wh_label *l = &inv->parcels[i].label;
-        if (!files[i]) {
+        if (need[i] && !files[i]) {
             wh_cli_fail("import it from a complete export, or push the parcel",
                         "the server needs parcel \"%s\" (%s), which %s does not hold",
                         wh_cli_safe(l->name, shown, sizeof shown), l->sha256, a.operand);
             goto done;
         }
-        size_t len = strlen(esc) + 4 + 1 + 64 + 1;
-        if (!(items[n_items].path = malloc(len))) {
-            wh_cli_fail("free some memory", "out of memory");
-            goto done;
-        }
-        snprintf(items[n_items].path, len, "/_i/%s@%s", esc, l->sha256);
-        items[n_items].sha256 = l->sha256;
-        items[n_items].size = l->size;
-        items[n_items].file = files[i];
-        bytes += l->size;
-        n_items++;
     }
-    if (n_items) {
-        wh_progress *p = wh_progress_new(!cli->quiet && !cli->json, n_items, bytes);
-        int rc = wh_xfer_upload(h, items, n_items, a.parallel, p, &err);
-        wh_progress_finish(p);
-        if (rc) {
-            for (size_t i = 0; i < n_items; i++)
-                if (items[i].result)
-                    fprintf(stderr, "wharf: %s: %s\n", items[i].sha256, items[i].msg);
-            wh_cli_fail_err(&err, "import again: only what is still missing is sent");
-            goto done;
-        }
+    uint64_t bytes = 0;
+    if (wh_cli_upload_needed(h, inv, esc, need, (const char *const *)files, a.parallel,
+                             !cli->quiet && !cli->json, &n_items, &bytes, &err)) {
+        wh_cli_fail_err(&err, "import again: only what is still missing is sent");
+        goto done;
     }
     char id[600];
     snprintf(id, sizeof id, "%s/%s", inv->bindle.name, inv->bindle.version);
@@ -418,11 +396,8 @@ static int run_import(wh_cli *cli, int argc, char **argv)
     }
     status = WH_EXIT_OK;
 done:
-    for (size_t i = 0; items && i < n_items; i++)
-        free(items[i].path);
     for (size_t i = 0; files && i < n; i++)
         free(files[i]);
-    free(items);
     free(files);
     free(need);
     free(esc);

@@ -222,44 +222,33 @@ static int proxy_key(mirror *mr, const char **hint, wh_err *err)
 static int publish(mirror *mr, const wh_invoice *inv, const char *esc, wh_err *err)
 {
     char *toml = NULL;
-    size_t len = 0, n = 0;
+    size_t len = 0, sent = 0;
+    uint64_t bytes = 0;
     bool existed = false;
     const char *hint = NULL;
     bool *need = calloc(inv->n_parcels + 1, sizeof *need);
-    wh_xfer_item *items = calloc(inv->n_parcels + 1, sizeof *items);
     char **files = calloc(inv->n_parcels + 1, sizeof *files);
-    int rc = need && items && files ? wh_invoice_emit_toml(inv, &toml, &len, err)
-                                    : wh_err_set(err, WH_ENOMEM, "out of memory");
+    int rc = need && files ? wh_invoice_emit_toml(inv, &toml, &len, err)
+                           : wh_err_set(err, WH_ENOMEM, "out of memory");
     if (!rc)
         rc = wh_cli_publish_invoice(mr->v1, toml, len, inv, esc, need, &existed, &hint, err);
     if (rc && hint)
         wh_err_prefix(err, "publishing (%s)", hint);
     for (size_t i = 0; !rc && i < inv->n_parcels; i++) {
+        char file[WH_CACHE_PATH_MAX];
         if (!need[i])
             continue;
-        const wh_label *l = &inv->parcels[i].label;
-        char p[1500], file[WH_CACHE_PATH_MAX];
-        snprintf(p, sizeof p, "/_i/%s@%s", esc, l->sha256);
-        rc = wh_cache_path(mr->cache, l->sha256, file, sizeof file, err);
-        items[n].path = rc ? NULL : strdup(p);
-        files[n] = rc ? NULL : strdup(file);
-        items[n].sha256 = l->sha256;
-        items[n].size = l->size;
-        items[n].file = files[n];
-        if (!rc && (!items[n].path || !files[n]))
+        rc = wh_cache_path(mr->cache, inv->parcels[i].label.sha256, file, sizeof file, err);
+        if (!rc && !(files[i] = strdup(file)))
             rc = wh_err_set(err, WH_ENOMEM, "out of memory");
-        n++;
     }
-    if (!rc && n) {
-        wh_progress *pr = wh_progress_new(!mr->cli->quiet && !mr->cli->json, n, 0);
-        rc = wh_xfer_upload(mr->v1, items, n, mr->parallel, pr, err);
-        wh_progress_finish(pr);
-    }
-    for (size_t i = 0; items && i < n; i++) {
-        free(items[i].path);
+    if (!rc && (rc = wh_cli_upload_needed(mr->v1, inv, esc, need, (const char *const *)files,
+                                          mr->parallel, !mr->cli->quiet && !mr->cli->json,
+                                          &sent, &bytes, err)))
+        wh_err_prefix(err, "%s/%s is on Wharf but lacks parcels (run the mirror again to "
+                      "finish it)", inv->bindle.name, inv->bindle.version);
+    for (size_t i = 0; files && i < inv->n_parcels; i++)
         free(files[i]);
-    }
-    free(items);
     free(files);
     free(need);
     free(toml);

@@ -241,7 +241,7 @@ static int run_push(wh_cli *cli, int argc, char **argv)
     wh_invoice *inv = NULL;
     local_parcel *lp = NULL;
     bool *need = NULL;
-    wh_xfer_item *items = NULL;
+    const char **files = NULL;
     wh_secret_keys *sk = NULL;
     wh_http *h = NULL;
     char *esc = NULL, *tmpdir = NULL;
@@ -342,12 +342,11 @@ static int run_push(wh_cli *cli, int argc, char **argv)
 
     esc = wh_http_escape_id(inv->bindle.name, inv->bindle.version);
     need = calloc(inv->n_parcels + 1, sizeof *need);
-    items = calloc(inv->n_parcels + 1, sizeof *items);
-    if (!esc || !need || !items) {
+    files = calloc(inv->n_parcels + 1, sizeof *files);
+    if (!esc || !need || !files) {
         status = wh_cli_fail("free some memory", "out of memory");
         goto done;
     }
-    size_t n_need = 0;
     bool existed = false;
     char *toml = NULL;
     size_t toml_len = 0;
@@ -362,37 +361,14 @@ static int run_push(wh_cli *cli, int argc, char **argv)
         status = wh_cli_fail_err(&err, phint ? phint : hint_for(rc));
         goto done;
     }
-    for (size_t i = 0; i < inv->n_parcels; i++)
-        n_need += need[i];
     uint64_t bytes = 0;
-    for (size_t i = 0; i < inv->n_parcels; i++) {
-        if (!need[i])
-            continue;
-        const wh_label *l = &inv->parcels[i].label;
-        char p[1500];
-        snprintf(p, sizeof p, "/_i/%s@%s", esc, l->sha256);
-        items[n_items].path = strdup(p);
-        items[n_items].sha256 = l->sha256;
-        items[n_items].size = l->size;
-        items[n_items].file = lp[i].file;
-        if (!items[n_items].path) {
-            status = wh_cli_fail("free some memory", "out of memory");
-            goto done;
-        }
-        bytes += l->size;
-        n_items++;
-    }
-    if (n_items) {
-        wh_progress *pr = wh_progress_new(!cli->quiet && !cli->json, n_items, bytes);
-        rc = wh_xfer_upload(h, items, n_items, parallel, pr, &err);
-        wh_progress_finish(pr);
-        if (rc) {
-            for (size_t i = 0; i < n_items; i++)
-                if (items[i].result)
-                    fprintf(stderr, "wharf: %s: %s\n", items[i].sha256, items[i].msg);
-            status = wh_cli_fail_err(&err, "push again: only what is still missing is sent");
-            goto done;
-        }
+    for (size_t i = 0; i < inv->n_parcels; i++)
+        files[i] = lp[i].file;
+    rc = wh_cli_upload_needed(h, inv, esc, need, files, parallel, !cli->quiet && !cli->json,
+                              &n_items, &bytes, &err);
+    if (rc) {
+        status = wh_cli_fail_err(&err, "push again: only what is still missing is sent");
+        goto done;
     }
     char id[600], shown[600];
     snprintf(id, sizeof id, "%s/%s", inv->bindle.name, inv->bindle.version);
@@ -415,9 +391,7 @@ static int run_push(wh_cli *cli, int argc, char **argv)
     }
     status = WH_EXIT_OK;
 done:
-    for (size_t i = 0; items && i < n_items; i++)
-        free(items[i].path);
-    free(items);
+    free(files);
     for (size_t i = 0; lp && i < n_lp; i++)
         free(lp[i].file);
     free(lp);

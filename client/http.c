@@ -230,8 +230,7 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-/* Drives the multi handle until `c` is done; its result in *res. */
-static int run_one(wh_http *h, CURL *c, CURLcode *res, wh_err *err)
+int wh_http_run(wh_http *h, CURL *c, CURLcode *res, wh_err *err)
 {
     CURLMcode mc = curl_multi_add_handle(h->multi, c);
     if (mc)
@@ -304,7 +303,7 @@ int wh_http_request(wh_http *h, const char *method, const char *path,
     }
 
     CURLcode res = CURLE_OK;
-    if ((rc = run_one(h, c, &res, err)))
+    if ((rc = wh_http_run(h, c, &res, err)))
         goto done;
     if (s.too_big) {
         rc = wh_err_set(err, WH_ETOOBIG, "%s %s: the reply is over %u MiB", method,

@@ -75,6 +75,10 @@ const char *wh_http_error_text(const wh_http_resp *r, char *buf, size_t cap);
 /* The multi handle every transfer of this wh_http goes through. */
 CURLM *wh_http_multi(wh_http *h);
 
+/* Drives the multi handle until the easy handle `c` (set up by the caller,
+ * not yet added) is done: its result in *res; `c` is removed again. */
+int wh_http_run(wh_http *h, CURL *c, CURLcode *res, wh_err *err);
+
 /* A new easy handle for base_url + path with the options every request
  * shares (agent, token, protocols, redirects, timeouts).  The caller adds
  * its own callbacks and method. */

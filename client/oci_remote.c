@@ -148,28 +148,6 @@ static int on_seek(void *userp, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* Drives the multi handle until `c` is done. */
-static int drive(CURLM *m, CURL *c, CURLcode *res, wh_err *err)
-{
-    CURLMcode mc = curl_multi_add_handle(m, c);
-    bool done = false;
-    while (!mc && !done) {
-        int running = 0;
-        mc = curl_multi_perform(m, &running);
-        CURLMsg *msg;
-        int left;
-        while (!mc && (msg = curl_multi_info_read(m, &left)))
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) {
-                *res = msg->data.result;
-                done = true;
-            }
-        if (!mc && !done)
-            mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
-    }
-    curl_multi_remove_handle(m, c);
-    return mc ? wh_err_set(err, WH_EIO, "libcurl: %s", curl_multi_strerror(mc)) : 0;
-}
-
 /* Sends one request as it is, without renewing anything. */
 static int perform(wh_oci_remote *r, const wh_oci_req *q, wh_oci_reply *p, wh_err *err)
 {
@@ -224,7 +202,7 @@ static int perform(wh_oci_remote *r, const wh_oci_req *q, wh_oci_reply *p, wh_er
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
     }
     CURLcode res = CURLE_OK;
-    if ((rc = drive(wh_http_multi(r->h), c, &res, err)))
+    if ((rc = wh_http_run(r->h, c, &res, err)))
         goto done;
     if (p->too_big) {
         rc = wh_err_set(err, WH_ETOOBIG, "%s %s%s: the reply is over %zu bytes", q->method,

@@ -12,6 +12,9 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "progress.h"
+#include "transfer.h"
+
 int wh_cli_sha256_file(const char *path, char hex[65], uint64_t *size, wh_err *err)
 {
     FILE *f = fopen(path, "rb");
@@ -135,5 +138,47 @@ int wh_cli_publish_invoice(wh_http *h, const char *toml, size_t len, const wh_in
     rc = read_missing(&r, inv, need, err);
 done:
     wh_http_resp_clear(&r);
+    return rc;
+}
+
+int wh_cli_upload_needed(wh_http *h, const wh_invoice *inv, const char *esc, const bool *need,
+                         const char *const *files, unsigned parallel, bool show,
+                         size_t *n_sent, uint64_t *bytes, wh_err *err)
+{
+    *n_sent = 0;
+    *bytes = 0;
+    wh_xfer_item *items = calloc(inv->n_parcels + 1, sizeof *items);
+    if (!items)
+        return wh_err_set(err, WH_ENOMEM, "out of memory");
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i < inv->n_parcels && !rc; i++) {
+        if (!need[i])
+            continue;
+        const wh_label *l = &inv->parcels[i].label;
+        size_t len = strlen(esc) + 4 + 1 + 64 + 1;
+        if (!(items[n].path = malloc(len))) {
+            rc = wh_err_set(err, WH_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(items[n].path, len, "/_i/%s@%s", esc, l->sha256);
+        items[n].sha256 = l->sha256;
+        items[n].size = l->size;
+        items[n].file = files[i];
+        *bytes += l->size;
+        n++;
+    }
+    *n_sent = n;
+    if (!rc && n) {
+        wh_progress *p = wh_progress_new(show, n, *bytes);
+        rc = wh_xfer_upload(h, items, n, parallel, p, err);
+        wh_progress_finish(p);
+        for (size_t i = 0; rc && i < n; i++)
+            if (items[i].result)
+                fprintf(stderr, "wharf: %s: %s\n", items[i].sha256, items[i].msg);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(items[i].path);
+    free(items);
     return rc;
 }

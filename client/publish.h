@@ -1,7 +1,8 @@
 /*
- * publish.h - what `wharf push` and `wharf import` share: hashing local
- * files, and posting an invoice so that publishing the same release again
- * is a no-op that finishes what an earlier, cut-off attempt left missing.
+ * publish.h - what `wharf push`, `wharf import` and `wharf mirror` share:
+ * hashing local files, posting an invoice so that publishing the same
+ * release again is a no-op that finishes what an earlier, cut-off attempt
+ * left missing, and uploading the parcels the server lacks.
  *
  * Ownership: nothing is handed out; results go into the caller's arrays
  * and buffers.
@@ -31,5 +32,16 @@ int wh_cli_sha256_file(const char *path, char hex[65], uint64_t *size, wh_err *e
 int wh_cli_publish_invoice(wh_http *h, const char *toml, size_t len, const wh_invoice *inv,
                            const char *esc, bool *need, bool *existed, const char **hint,
                            wh_err *err);
+
+/*
+ * Uploads the parcels that need[] flags (one flag per parcel of inv),
+ * parcel i from the local file files[i], `parallel` at a time, with a
+ * progress line when `show`.  *n_sent and *bytes get how many parcels and
+ * bytes it set out to send.  On failure each failed parcel is printed to
+ * stderr and err sums them up; sending again sends only what is missing.
+ */
+int wh_cli_upload_needed(wh_http *h, const wh_invoice *inv, const char *esc, const bool *need,
+                         const char *const *files, unsigned parallel, bool show,
+                         size_t *n_sent, uint64_t *bytes, wh_err *err);
 
 #endif
