@@ -23,6 +23,8 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include "meta_sqlite_internal.h"
+
 typedef struct wh_search_index wh_search_index;
 
 struct wh_search_index {
@@ -332,13 +334,13 @@ static int query_int(sqlite3 *db, const char *sql, int64_t arg, int64_t *out, wh
     sqlite3_stmt *st = NULL;
     int rc = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+        rc = wh_meta_db_err(err, db, "search index");
     } else {
         sqlite3_bind_int64(st, 1, arg);
         if (sqlite3_step(st) == SQLITE_ROW)
             *out = sqlite3_column_int64(st, 0);
         else
-            rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+            rc = wh_meta_db_err(err, db, "search index");
     }
     sqlite3_finalize(st);
     return rc;
@@ -354,7 +356,7 @@ static int load_rows(wh_search_data *d, sqlite3 *db, const char *sql, int64_t a1
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+        return wh_meta_db_err(err, db, "search index");
     sqlite3_bind_int64(st, 1, a1);
     sqlite3_bind_int64(st, 2, a2);
     wh_search_folder f = {.db = db};
@@ -381,7 +383,7 @@ static int load_rows(wh_search_data *d, sqlite3 *db, const char *sql, int64_t a1
         }
     }
     if (!rc && !*rebuild && r != SQLITE_DONE)
-        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+        rc = wh_meta_db_err(err, db, "search index");
     wh_search_folder_done(&f);
     sqlite3_finalize(st);
     return rc;
@@ -557,7 +559,7 @@ static int read_top(sqlite3 *db, int64_t *top, unsigned char epoch[16], wh_err *
     if (sqlite3_prepare_v2(db,
                            "SELECT (" SQL_TOP_SEQ "), (SELECT token FROM search_epoch LIMIT 1)",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+        rc = wh_meta_db_err(err, db, "search index");
     } else if (sqlite3_step(st) == SQLITE_ROW) {
         *top = sqlite3_column_int64(st, 0);
         const void *t = sqlite3_column_blob(st, 1);
@@ -565,7 +567,7 @@ static int read_top(sqlite3 *db, int64_t *top, unsigned char epoch[16], wh_err *
         if (t)
             memcpy(epoch, t, tl < 16 ? (size_t)tl : 16);
     } else {
-        rc = wh_err_set(err, WH_EIO, "database: search index: %s", sqlite3_errmsg(db));
+        rc = wh_meta_db_err(err, db, "search index");
     }
     sqlite3_finalize(st);
     return rc;
@@ -607,7 +609,8 @@ int wh_search_index_run(sqlite3 *db, const wh_search_spec *spec, uint64_t *total
         ix->built = false;   /* another database behind the same file */
     if (!ix->built || ix->seq != top)
         rc = sync_index(ix, db, err);
-    if (rc && !ix->built) {
+    /* A busy database is a moment's matter, not a failure to remember. */
+    if (rc && !ix->built && rc != WH_EBUSY) {
         ix->failed_seq = top;
         ix->failed_at = now;
         ix->failed = *err;
