@@ -384,19 +384,31 @@ int wh_oci_link_next(const char *link, const char *origin, char *path, size_t ca
     }
     if (!target)
         return 0;
+    return wh_oci_origin_path(target, tl, origin, "the Link's next page", path, cap, err);
+}
+
+int wh_oci_origin_path(const char *url, size_t len, const char *origin, const char *what,
+                       char *path, size_t cap, wh_err *err)
+{
+    if (cap == 0)
+        return wh_err_set(err, WH_ETOOBIG, "no room for a path");
+    path[0] = '\0';
     size_t ol = strlen(origin);
-    if (tl > ol && strncasecmp(target, origin, ol) == 0 && target[ol] == '/') {
-        target += ol;
-        tl -= ol;
+    if (len > ol && strncasecmp(url, origin, ol) == 0 && url[ol] == '/') {
+        url += ol;
+        len -= ol;
     }
     char buf[SHOWN_MAX + 1];
-    if (tl == 0 || target[0] != '/' || (tl > 1 && target[1] == '/'))
-        return wh_err_set(err, WH_EINVAL, "the Link's next page (%s) is not on %s",
-                          shown(target, tl, buf), origin);
-    if (tl >= cap)
-        return wh_err_set(err, WH_ETOOBIG, "the Link's next page is over %zu bytes", cap - 1);
-    memcpy(path, target, tl);
-    path[tl] = '\0';
+    bool clean = len > 0 && url[0] == '/' && !(len > 1 && url[1] == '/');
+    for (size_t i = 0; clean && i < len; i++)
+        clean = (unsigned char)url[i] > 0x20 && url[i] != 0x7f;
+    if (!clean)
+        return wh_err_set(err, WH_EINVAL, "%s (%s) is not a path on %s", what,
+                          shown(url, len, buf), origin);
+    if (len >= cap)
+        return wh_err_set(err, WH_ETOOBIG, "%s is over %zu bytes", what, cap - 1);
+    memcpy(path, url, len);
+    path[len] = '\0';
     return 0;
 }
 

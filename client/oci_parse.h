@@ -85,6 +85,17 @@ int wh_oci_link_next(const char *link, const char *origin, char *path, size_t ca
                      wh_err *err);
 
 /*
+ * A URL a registry sent (len bytes, not NUL-terminated), as a path on
+ * `origin` into path (cap bytes): an absolute URL must be on `origin`
+ * (compared without case), a relative one an absolute path ("/v2/...", not
+ * "//host"), with no blank or control character.  WH_EINVAL naming `what`
+ * otherwise, WH_ETOOBIG when it does not fit.  Where credentials may go
+ * (an upload's Location, a next page) is decided here.
+ */
+int wh_oci_origin_path(const char *url, size_t len, const char *origin, const char *what,
+                       char *path, size_t cap, wh_err *err);
+
+/*
  * The token in a token service's answer (len bytes of JSON, at most
  * WH_OCI_TOKEN_REPLY_MAX): an object whose "token", or else
  * "access_token", is a non-empty string of visible ASCII (no blanks) of

@@ -245,13 +245,14 @@ int wh_oci_remote_has_blob(wh_oci_remote *r, const char *sha256, bool *exists, w
 static int upload_target(const wh_oci_remote *r, const char *loc, const char *sha256,
                          char *path, size_t cap, wh_err *err)
 {
-    size_t ol = strlen(r->origin);
-    if (strncmp(loc, r->origin, ol) == 0 && loc[ol] == '/')
-        loc += ol;
-    if (loc[0] != '/' || wh_oci_has_ctl(loc) || strchr(loc, ' '))
-        return wh_err_set(err, WH_EINVAL, "%s answered an upload with a Location that is not "
-                          "on its own origin", r->host);
-    int n = snprintf(path, cap, "%s%cdigest=sha256:%s", loc, strchr(loc, '?') ? '&' : '?',
+    char where[WH_OCI_HEADER_KEEP + 1];
+    int rc = wh_oci_origin_path(loc, strlen(loc), r->origin, "the upload's Location", where,
+                                sizeof where, err);
+    if (rc) {
+        wh_err_prefix(err, "%s", r->host);
+        return rc;
+    }
+    int n = snprintf(path, cap, "%s%cdigest=sha256:%s", where, strchr(where, '?') ? '&' : '?',
                      sha256);
     if (n < 0 || (size_t)n >= cap)
         return wh_err_set(err, WH_ETOOBIG, "%s: the upload Location is too long", r->host);
