@@ -161,7 +161,9 @@ static void fuzz_challenge(const uint8_t *data, size_t size)
         broken("Bearer parameters without a Bearer challenge", NULL);
     /* The canonical form: the schemes that matter, their parameters
      * quoted, an unknown scheme in between. */
-    char canon[WH_OCI_CHALLENGE_MAX + 1];
+    /* Room for every parameter at its limit, each escaped character
+     * doubled; a form over WH_OCI_CHALLENGE_MAX is skipped below. */
+    char canon[2 * (WH_OCI_REALM_MAX + WH_OCI_SERVICE_MAX + WH_OCI_SCOPE_MAX) + 256];
     size_t len = 0;
     canon[0] = '\0';
     if (ch.basic)
