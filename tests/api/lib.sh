@@ -14,6 +14,8 @@
 #   expect_error NAME CODE [TEXT]       CODE with one `error = "..."` line (mentioning TEXT)
 #   expect_json_error NAME CODE [TEXT]  the same for {"error": "..."}
 #   alive WHAT               healthz and GET /_i/$ALIVE_ID still answer 200
+#   sha FILE / size FILE     a file's SHA-256 and size; jget FILE EXPR reads JSON
+#   expect_oci NAME STATUS CODE [TEXT]  an error in the OCI spec's JSON format
 #   finish                   prints "N passed, N failed" and sets the exit code
 set -uo pipefail
 
@@ -35,6 +37,33 @@ fail() {
   _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $1"
   shift; [ $# -gt 0 ] && echo "#   $*"
   return 0
+}
+
+# sha FILE, size FILE: a file's SHA-256 (hex) and size in bytes.
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+size() { stat -c %s "$1"; }
+# jget FILE EXPR: a Python expression over the JSON document `d` in FILE.
+jget() {
+  python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2"
+}
+# expect_oci NAME STATUS CODE [TEXT]: an error in the spec's format.
+expect_oci() {
+  local name=$1 status=$2 code=$3 text=${4:-} got
+  got=$(jget "$BODY" 'd["errors"][0]["code"]' 2>/dev/null)
+  if [ "$STATUS" != "$status" ]; then
+    fail "$name" "expected HTTP $status, got $STATUS: $(head -c 300 "$BODY")"
+  elif [ "$(header Content-Type)" != application/json ]; then
+    fail "$name" "error is not JSON: Content-Type '$(header Content-Type)'"
+  elif [ "$got" != "$code" ]; then
+    fail "$name" "expected error code $code: $(head -c 300 "$BODY")"
+  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
+    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
+  else
+    pass "$name"
+  fi
 }
 
 # not CMD...: succeeds when CMD fails (for `check "..." not cmd`).

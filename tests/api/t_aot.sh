@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v wat2wasm >/dev/null || { fail "wat2wasm (Debian package wabt) is needed"; finish; exit; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 publish() {  # publish NAME FILE: an invoice with that one wasm parcel, and the upload
   printf 'bindleVersion = "1.0.0"\n[bindle]\nname = "%s"\nversion = "1.0.0"\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "application/wasm"\nname = "%s"\nsize = %s\n' \
     "$1" "$(sha "$2")" "$(basename "$2")" "$(stat -c %s "$2")" >"$TMP/inv.toml"
@@ -31,7 +30,6 @@ ed_verify() {  # ed_verify KEY_B64 SIG_B64 MESSAGE_FILE (openssl, as t_host_key.
   printf '%s' "$2" | base64 -d >"$TMP/sig.bin"
   openssl pkeyutl -verify -pubin -inkey "$TMP/pub.pem" -rawin -in "$3" -sigfile "$TMP/sig.bin" >/dev/null 2>&1
 }
-header() { grep -i "^$1:" "$HDRS" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
 
 wat2wasm tests/aot/fib.wat -o "$TMP/fib.wasm"
 printf '(module (func (export "v") (result v128) (v128.const i32x4 1 2 3 4)))' >"$TMP/simd.wat"

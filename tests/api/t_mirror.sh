@@ -45,16 +45,7 @@ expect_rc() {
     pass "$name"
   fi
 }
-# jget FILE EXPR: a Python expression over the JSON document `d` in FILE.
-jget() {
-  python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2"
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
 
 # ---- the upstream registry
 REG="$TMP/registry"

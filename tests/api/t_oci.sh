@@ -19,15 +19,6 @@ MT_MAN=application/vnd.oci.image.manifest.v1+json
 MT_INDEX=application/vnd.oci.image.index.v1+json
 EMPTY_SHA=44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
-# jget FILE EXPR: a Python expression over the JSON document `d` in FILE.
-jget() {
-  python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2"
-}
 # manifest OUT CONFIG_MT CONFIG [LAYER_MT LAYER]...: an image manifest.
 manifest() {
   local out=$1 cmt=$2 cfg=$3 sep=""
@@ -77,20 +68,6 @@ push_blob() {  # push_blob REPO FILE: POST then PUT ?digest=, as the spec's mono
   case "$loc" in http*) ;; *) loc="$BASE$loc" ;; esac
   case "$loc" in *\?*) loc="$loc&digest=sha256:$(sha "$2")" ;; *) loc="$loc?digest=sha256:$(sha "$2")" ;; esac
   req PUT "$loc" -H 'Content-Type: application/octet-stream' --data-binary @"$2"
-}
-# expect_oci NAME STATUS CODE [TEXT]: an error in the spec's format.
-expect_oci() {
-  local name=$1 status=$2 code=$3 text=${4:-} got
-  got=$(jget "$BODY" 'd["errors"][0]["code"]' 2>/dev/null)
-  if [ "$STATUS" != "$status" ]; then
-    fail "$name" "expected HTTP $status, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$got" != "$code" ]; then
-    fail "$name" "expected error code $code: $(head -c 300 "$BODY")"
-  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
-    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
-  else
-    pass "$name"
-  fi
 }
 tags_of() { req GET "/v2/$1/tags/list${2:-}"; jget "$BODY" '",".join(d["tags"])'; }
 inv_toml() {  # inv_toml NAME VERSION [MEDIATYPE FILE LABEL]...: a /v1 invoice

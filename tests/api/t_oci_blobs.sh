@@ -9,31 +9,6 @@
 # anonymous).  Every error must be the spec's JSON.
 . "$(dirname "$0")/lib.sh"
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
-# jget FILE EXPR: a Python expression over the JSON document `d` in FILE.
-jget() {
-  python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2"
-}
-# expect_oci NAME STATUS CODE [TEXT]: an error in the spec's format.
-expect_oci() {
-  local name=$1 status=$2 code=$3 text=${4:-} got
-  got=$(jget "$BODY" 'd["errors"][0]["code"]' 2>/dev/null)
-  if [ "$STATUS" != "$status" ]; then
-    fail "$name" "expected HTTP $status, got $STATUS: $(head -c 300 "$BODY")"
-  elif [ "$(header Content-Type)" != application/json ]; then
-    fail "$name" "error is not JSON: Content-Type '$(header Content-Type)'"
-  elif [ "$got" != "$code" ]; then
-    fail "$name" "expected error code $code: $(head -c 300 "$BODY")"
-  elif [ -n "$text" ] && ! grep -qiF -- "$text" "$BODY"; then
-    fail "$name" "error message lacks '$text': $(head -c 300 "$BODY")"
-  else
-    pass "$name"
-  fi
-}
 # expect_header NAME HEADER VALUE: the last response's header is exactly VALUE.
 expect_header() {
   if [ "$(header "$2")" = "$3" ]; then pass "$1"; else

@@ -12,7 +12,6 @@ unset WHARF_URL WHARF_TOKEN WHARF_KEYS
 OUT="$TMP/out" ERR="$TMP/err"
 w() { "$WHARF" --server "$URL" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
 json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" <"$OUT"; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 listing() { (cd "$1" && find . -type f | sort | sed 's#^\./##' | tr '\n' ' '); }
 
 # The release: two entrypoints (one per runtime), a library everyone needs,

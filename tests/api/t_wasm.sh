@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v wat2wasm >/dev/null || { fail "wat2wasm (Debian package wabt) is needed"; finish; exit; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
 # publish NAME FILE MEDIA: an invoice with that one parcel.
 publish() {
   printf 'bindleVersion = "1.0.0"\n[bindle]\nname = "%s"\nversion = "1.0.0"\n[[parcel]]\n[parcel.label]\nsha256 = "%s"\nmediaType = "%s"\nname = "%s"\nsize = %s\n' \
